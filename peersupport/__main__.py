@@ -1,0 +1,3 @@
+from peersupport.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,166 @@
+"""The ``peersupport`` command. Without a subcommand it starts the window.
+
+Exit codes: 0 success; 1 other error; 2 usage or invalid input; 3 wrong passphrase or
+recovery key; 4 integrity or tamper failure. Failures print one line on standard error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Sequence
+from typing import NoReturn, TextIO
+
+from peersupport import __version__, hygiene, paths
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_WRONG_SECRET = 3
+EXIT_TAMPER = 4
+
+
+class CliError(Exception):
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"peersupport: {message} (try --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="peersupport",
+        description="Confidential check-ins and follow-ups for peer supporters. "
+        "Without a command, opens the application window.",
+    )
+    parser.add_argument("--version", action="version", version=f"peersupport {__version__}")
+    parser.add_argument(
+        "--data-dir", metavar="DIR",
+        help=f"vault folder (default: ${paths.ENV_VAR} or {paths.default_root()})",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    init = sub.add_parser("init", help="create a new vault and print its recovery key once")
+    verify = sub.add_parser(
+        "verify", help="check the database file and authenticate every sealed field"
+    )
+    for command in (init, verify):
+        command.add_argument(
+            "--passphrase-stdin", action="store_true",
+            help="read the passphrase from the first line of standard input",
+        )
+    return parser
+
+
+def _read_passphrase(from_stdin: bool, prompt: str, *, confirm: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        value = line.rstrip("\r\n")
+        if not value:
+            raise CliError("no passphrase on standard input", EXIT_USAGE)
+        return value
+    if not sys.stdin.isatty():
+        raise CliError("no terminal to ask for a passphrase; use --passphrase-stdin", EXIT_USAGE)
+    first = getpass.getpass(prompt)
+    if confirm and getpass.getpass("Repeat the passphrase: ") != first:
+        raise CliError("the two passphrases do not match", EXIT_USAGE)
+    return first
+
+
+def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
+    from peersupport.domain.passphrase import assess
+    from peersupport.services.errors import VaultExistsError
+    from peersupport.services.vault import VaultService, new_recovery_key
+
+    data_dir = paths.ensure(paths.resolve(args.data_dir))
+    service = VaultService(data_dir)
+    if service.exists():
+        raise CliError(f"a vault already exists in {data_dir.root}", EXIT_ERROR)
+    passphrase = _read_passphrase(args.passphrase_stdin, "New passphrase: ", confirm=True)
+    strength = assess(passphrase)
+    if not strength.acceptable:
+        raise CliError(f"passphrase too weak ({strength.label}): {strength.feedback}", EXIT_USAGE)
+    key, text = new_recovery_key()
+    try:
+        vault = service.create(passphrase, key)
+    except VaultExistsError as exc:
+        raise CliError(str(exc), EXIT_ERROR) from None
+    finally:
+        key.wipe()
+    vault.lock()
+    out.write(f"Vault created in {data_dir.root}\n")
+    out.write("Recovery key (shown once; write it on paper and keep it safe):\n")
+    out.write(f"  {text}\n")
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
+    from peersupport.services.vault import VaultService
+
+    data_dir = paths.DataDir(paths.resolve(args.data_dir))
+    service = VaultService(data_dir)
+    if not service.exists():
+        raise CliError(f"no vault in {data_dir.root}", EXIT_USAGE)
+    passphrase = _read_passphrase(args.passphrase_stdin, "Passphrase: ", confirm=False)
+    report = service.verify(passphrase)
+    integrity = "ok" if not report.integrity_problems else "FAILED"
+    records = ", ".join(f"{name}: {count}" for name, count in sorted(report.records.items()))
+    out.write(f"database integrity: {integrity}\n")
+    out.write(f"records: {records or 'none'}\n")
+    out.write(
+        f"sealed fields: {report.fields_checked} checked, {len(report.failures)} failed\n"
+    )
+    if not report.ok:
+        raise CliError(
+            f"verification failed: {len(report.integrity_problems)} database problem(s), "
+            f"{len(report.failures)} sealed field(s) failed authentication",
+            EXIT_TAMPER,
+        )
+    return EXIT_OK
+
+
+def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
+    from peersupport.services.errors import NoVaultError
+
+    handlers = {"init": _cmd_init, "verify": _cmd_verify}
+    try:
+        return handlers[args.command](args, out)
+    except WrongSecretError:
+        raise CliError("wrong passphrase or recovery key", EXIT_WRONG_SECRET) from None
+    except MalformedRecoveryKeyError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+    except TamperError as exc:
+        raise CliError(f"integrity failure: {exc}", EXIT_TAMPER) from None
+    except NoVaultError as exc:
+        raise CliError(str(exc), EXIT_USAGE) from None
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    hygiene.disable_core_dumps()
+    paths.private_umask()
+    args = build_parser().parse_args(argv)
+    out = out or sys.stdout
+    if args.command is None:
+        from peersupport.ui.app import run_gui
+
+        return run_gui(paths.resolve(args.data_dir))
+    hygiene.configure_logging(None)
+    try:
+        return _run(args, out)
+    except CliError as exc:
+        sys.stderr.write(f"peersupport: {exc}\n")
+        return exc.code
+    except KeyboardInterrupt:
+        sys.stderr.write("peersupport: interrupted\n")
+        return EXIT_ERROR
+    except OSError as exc:
+        sys.stderr.write(f"peersupport: {exc.strerror or 'input/output error'}\n")
+        return EXIT_ERROR
+    except Exception as exc:  # one clear line, never a traceback
+        sys.stderr.write(f"peersupport: unexpected error ({type(exc).__name__})\n")
+        return EXIT_ERROR

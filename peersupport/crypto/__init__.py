@@ -1,0 +1,1 @@
+"""Keys, key derivation and sealed fields. Knows nothing about databases or Qt."""

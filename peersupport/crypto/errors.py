@@ -1,0 +1,21 @@
+"""Errors raised by the crypto layer. Messages never contain key or record material."""
+
+
+class CryptoError(Exception):
+    """Base class for every crypto failure."""
+
+
+class WrongSecretError(CryptoError):
+    """The passphrase or recovery key does not open this vault."""
+
+
+class TamperError(CryptoError):
+    """Stored data failed authentication: it was edited, moved, truncated or corrupted."""
+
+
+class WeakParametersError(TamperError):
+    """Stored key-derivation parameters are below the floor this build accepts."""
+
+
+class MalformedRecoveryKeyError(CryptoError):
+    """The text typed is not a well-formed recovery key (wrong length or checksum)."""

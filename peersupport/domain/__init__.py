@@ -1,0 +1,1 @@
+"""Pure domain rules and records: no database, no crypto, no Qt."""

@@ -1,0 +1,52 @@
+"""Non-sensitive settings, declared once, typed, with defaults and limits.
+
+Stored as JSON in the data directory. Nothing identifying belongs here: no names, no paths
+that could contain a name, no search history.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from peersupport.atomic import write_atomic
+
+log = logging.getLogger(__name__)
+
+IDLE_MINUTES_MIN = 1
+IDLE_MINUTES_MAX = 60
+LANGUAGES = ("system", "en", "es")
+
+
+@dataclass(frozen=True)
+class Settings:
+    idle_lock_minutes: int = 5
+    lock_on_screen_lock: bool = True
+    language: str = "system"
+
+    def validated(self) -> Settings:
+        minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
+        language = self.language if self.language in LANGUAGES else "system"
+        return replace(
+            self, idle_lock_minutes=minutes, lock_on_screen_lock=bool(self.lock_on_screen_lock),
+            language=language,
+        )
+
+
+def load(path: Path) -> Settings:
+    if not path.exists():
+        return Settings()
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        known = {f.name for f in fields(Settings)}
+        return Settings(**{k: v for k, v in raw.items() if k in known}).validated()
+    except (OSError, ValueError, TypeError):
+        log.warning("settings file unreadable; using defaults")
+        return Settings()
+
+
+def save(path: Path, settings: Settings) -> None:
+    data = json.dumps(asdict(settings.validated()), indent=2, sort_keys=True).encode()
+    write_atomic(path, [data])

@@ -1,0 +1,1 @@
+"""Alembic migrations, run in-process when a vault is opened."""

@@ -1,0 +1,83 @@
+"""SQLAlchemy 2 tables. Columns ending in ``_sealed`` hold field blobs; every other column
+is plaintext and must appear in ``PLAINTEXT_ALLOW_LIST`` (a test enforces this)."""
+
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class VaultRow(Base):
+    __tablename__ = "vault"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    format_version: Mapped[int] = mapped_column(Integer)
+    created_period: Mapped[str] = mapped_column(String(7))  # YYYY-MM
+    current_key_id: Mapped[str] = mapped_column(String(32))
+    # The notice is a public template every officer is shown (even while the vault is
+    # locked, on the request form); it names no one.
+    notice_text: Mapped[str] = mapped_column(Text)
+
+
+class KeySlotRow(Base):
+    __tablename__ = "key_slot"
+
+    slot: Mapped[str] = mapped_column(String(16), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    kdf_algorithm: Mapped[str] = mapped_column(String(16))
+    kdf_memory_kib: Mapped[int] = mapped_column(Integer)
+    kdf_iterations: Mapped[int] = mapped_column(Integer)
+    kdf_lanes: Mapped[int] = mapped_column(Integer)
+    kdf_salt: Mapped[bytes] = mapped_column(LargeBinary)
+    wrapped_key: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class OfficerRow(Base):
+    __tablename__ = "officer"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    alias_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    full_name_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    contact_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    notes_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    notice_given_at_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# Every plaintext column, and why it may be plaintext. Anything else must be sealed.
+PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
+    "vault": {
+        "id": "random UUID",
+        "format_version": "vault format number",
+        "created_period": "coarse month the vault was created",
+        "current_key_id": "random key id",
+        "notice_text": "public confidentiality-notice template shown to every officer",
+    },
+    "key_slot": {
+        "slot": "slot name: passphrase or recovery",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+        "kdf_algorithm": "KDF name",
+        "kdf_memory_kib": "KDF cost",
+        "kdf_iterations": "KDF cost",
+        "kdf_lanes": "KDF cost",
+        "kdf_salt": "random salt",
+        "wrapped_key": "AES-GCM wrapped data key",
+    },
+    "officer": {
+        "id": "random UUID",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+    },
+    "alembic_version": {"version_num": "migration revision id"},
+}
