@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine, inspect, text
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Checked against Alembic's own idea of head by a test; lets unlock skip loading Alembic.
@@ -14,6 +17,8 @@ HEAD_REVISION = "0002_officers"
 
 
 def _config() -> Config:
+    from alembic.config import Config  # imported only when a migration must run
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
@@ -38,6 +43,8 @@ def needs_upgrade(engine: Engine) -> bool:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
+    from alembic import command
+
     cfg = _config()
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn

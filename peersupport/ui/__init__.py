@@ -1,0 +1,1 @@
+"""Everything that imports Qt lives here: windows, dialogs, workers, the app object."""

@@ -1,0 +1,105 @@
+"""The main window: the lock screen while locked, the workspace while unlocked."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
+
+from peersupport.ui.icons import app_icon
+from peersupport.ui.lock_screen import LockScreen
+from peersupport.ui.workspace import Workspace
+
+
+class MainWindow(QMainWindow):
+    lock_requested = Signal()
+    preferences_requested = Signal()
+    about_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Peer Support"))
+        self.setWindowIcon(app_icon())
+        self.resize(960, 640)
+        self.setMinimumSize(640, 480)
+        self.stack = QStackedWidget(self)
+        self.lock_screen = LockScreen(self.stack)
+        self.stack.addWidget(self.lock_screen)
+        self.setCentralWidget(self.stack)
+        self.workspace: Workspace | None = None
+
+        self.lock_action = QAction(self.tr("&Lock"), self)
+        self.lock_action.setShortcuts([QKeySequence("Ctrl+L"), QKeySequence("Ctrl+Shift+L")])
+        self.lock_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.lock_action.setToolTip(self.tr("Lock now (Ctrl+L)"))
+        self.lock_action.triggered.connect(self.lock_requested)
+        self.preferences_action = QAction(self.tr("&Preferences…"), self)
+        self.preferences_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.preferences_action.triggered.connect(self.preferences_requested)
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        self.quit_action.triggered.connect(self.quit_requested)
+        self.about_action = QAction(self.tr("&About Peer Support"), self)
+        self.about_action.triggered.connect(self.about_requested)
+
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.lock_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        edit_menu.addAction(self.preferences_action)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        help_menu.addAction(self.about_action)
+
+        self.toolbar = QToolBar(self.tr("Main toolbar"), self)
+        self.toolbar.setObjectName("mainToolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.addAction(self.lock_action)
+        self.addToolBar(self.toolbar)
+
+        self.state_label = QLabel(self)
+        self.state_label.setAccessibleName(self.tr("Vault state"))
+        self.statusBar().addPermanentWidget(self.state_label)
+        self.show_locked()
+
+    def show_locked(self) -> None:
+        """Destroy the workspace and everything it displayed; show the lock screen."""
+        if self.workspace is not None:
+            self.stack.removeWidget(self.workspace)
+            self.workspace.hide()
+            self.workspace.setParent(None)
+            self.workspace.deleteLater()
+            self.workspace = None
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.lock_screen.reset()
+        self.lock_action.setEnabled(False)
+        self.toolbar.setVisible(False)
+        self.state_label.setText(self.tr("Locked"))
+        self.statusBar().clearMessage()
+        self.lock_screen.focus_passphrase()
+
+    def show_unlocked(self, idle_minutes: int) -> None:
+        self.workspace = Workspace(self.stack)
+        self.stack.addWidget(self.workspace)
+        self.stack.setCurrentWidget(self.workspace)
+        self.lock_screen.reset()
+        self.lock_action.setEnabled(True)
+        self.toolbar.setVisible(True)
+        self.set_idle_minutes(idle_minutes)
+        self.workspace.nav.setFocus()
+
+    def set_idle_minutes(self, minutes: int) -> None:
+        if self.workspace is not None:
+            self.state_label.setText(
+                self.tr("Unlocked · locks after {n} min idle").format(n=minutes)
+            )
+            self.state_label.setMinimumWidth(
+                self.state_label.fontMetrics().horizontalAdvance(self.state_label.text()) + 8
+            )
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        event.ignore()
+        self.quit_requested.emit()
