@@ -9,8 +9,6 @@ quote values.
 from __future__ import annotations
 
 import logging
-import logging.handlers
-import traceback
 from pathlib import Path
 
 REDACTED = "<redacted>"
@@ -28,6 +26,8 @@ def disable_core_dumps() -> None:
 
 def describe_exception(exc: BaseException) -> str:
     """Type and code locations only: never the message, which may quote data."""
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-5:]))
     return f"{type(exc).__module__}.{type(exc).__qualname__} at {where or 'unknown'}"
@@ -57,9 +57,11 @@ def configure_logging(log_dir: Path | None, level: int = logging.INFO) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     handlers[0].setLevel(logging.WARNING)
     if log_dir is not None:
+        from logging.handlers import RotatingFileHandler
+
         log_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         handlers.append(
-            logging.handlers.RotatingFileHandler(
+            RotatingFileHandler(
                 log_dir / "peersupport.log", maxBytes=512_000, backupCount=2, encoding="utf-8"
             )
         )

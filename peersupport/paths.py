@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass
 from pathlib import Path
-
-import platformdirs
 
 ENV_VAR = "PEERSUPPORT_HOME"
 DB_FILENAME = "peersupport.db"
@@ -22,9 +19,22 @@ LOG_DIRNAME = "logs"
 BACKUP_DIRNAME = "backups"
 
 
-@dataclass(frozen=True)
 class DataDir:
-    root: Path
+    """Where one vault's files live. (A plain class: dataclasses cost start-up time.)"""
+
+    __slots__ = ("root",)
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def __repr__(self) -> str:
+        return f"DataDir({str(self.root)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DataDir) and other.root == self.root
+
+    def __hash__(self) -> int:
+        return hash(self.root)
 
     @property
     def database(self) -> Path:
@@ -51,6 +61,8 @@ class DataDir:
 
 
 def default_root() -> Path:
+    import platformdirs  # only needed when no folder was given
+
     return Path(platformdirs.user_data_dir("peersupport", appauthor=False, roaming=False))
 
 

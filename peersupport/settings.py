@@ -6,10 +6,9 @@ that could contain a name, no search history.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from peersupport.atomic import write_atomic
 
@@ -20,8 +19,7 @@ IDLE_MINUTES_MAX = 60
 LANGUAGES = ("system", "en", "es")
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
     idle_lock_minutes: int = 5
     lock_on_screen_lock: bool = True
     language: str = "system"
@@ -29,8 +27,8 @@ class Settings:
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
         language = self.language if self.language in LANGUAGES else "system"
-        return replace(
-            self, idle_lock_minutes=minutes, lock_on_screen_lock=bool(self.lock_on_screen_lock),
+        return self._replace(
+            idle_lock_minutes=minutes, lock_on_screen_lock=bool(self.lock_on_screen_lock),
             language=language,
         )
 
@@ -38,9 +36,11 @@ class Settings:
 def load(path: Path) -> Settings:
     if not path.exists():
         return Settings()
+    import json
+
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        known = {f.name for f in fields(Settings)}
+        known = set(Settings._fields)
         return Settings(**{k: v for k, v in raw.items() if k in known}).validated()
     except (OSError, ValueError, TypeError):
         log.warning("settings file unreadable; using defaults")
@@ -48,5 +48,7 @@ def load(path: Path) -> Settings:
 
 
 def save(path: Path, settings: Settings) -> None:
-    data = json.dumps(asdict(settings.validated()), indent=2, sort_keys=True).encode()
+    import json
+
+    data = json.dumps(settings.validated()._asdict(), indent=2, sort_keys=True).encode()
     write_atomic(path, [data])

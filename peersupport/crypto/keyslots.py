@@ -21,7 +21,7 @@ from peersupport.crypto import kdf
 from peersupport.crypto.errors import TamperError, WrongSecretError
 from peersupport.crypto.secret import SecretKey
 
-SLOT_PASSPHRASE = "passphrase"
+SLOT_PASSPHRASE = "passphrase"  # noqa: S105 - a slot name, not a secret
 SLOT_RECOVERY = "recovery"
 WRAP_VERSION = 1
 _NONCE = 12

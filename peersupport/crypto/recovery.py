@@ -8,7 +8,6 @@ the look-alikes I/L (read as 1) and O (read as 0) are accepted.
 from __future__ import annotations
 
 import hashlib
-import secrets
 
 from peersupport.crypto.errors import MalformedRecoveryKeyError
 from peersupport.crypto.secret import SecretKey

@@ -50,7 +50,9 @@ class OfficerRepository:
             self._sealer.seal(OFFICER_TABLE, row, name, value)
 
     def _read(self, row: OfficerRow) -> Officer:
-        opened = {name: self._sealer.open(OFFICER_TABLE, row, name) for name in OFFICER_TABLE.fields}
+        opened = {
+            name: self._sealer.open(OFFICER_TABLE, row, name) for name in OFFICER_TABLE.fields
+        }
         when = opened["notice_given_at"]
         return Officer(
             id=row.id,

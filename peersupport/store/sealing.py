@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from peersupport.crypto.associated_data import PlainValue, field_aad
 from peersupport.crypto.blob import FieldCipher
+from peersupport.crypto.errors import TamperError
 from peersupport.store.models import Base
 
 RECORD_SCHEMA_VERSION = 1
@@ -39,11 +40,15 @@ class RowSealer:
         metadata: dict[str, PlainValue] = {
             col: getattr(row, col) for col in spec.metadata_columns
         }
+        schema = getattr(row, "schema_version")  # noqa: B009
+        # exact type: int() would quietly read an edited 1.5 or "1" back as 1
+        if type(schema) is not int:
+            raise TamperError("a row's schema version is not a whole number")
         return field_aad(
             table=spec.name,
             record_id=str(getattr(row, "id")),  # noqa: B009 - every sealed table has an id
             field=field,
-            schema_version=int(getattr(row, "schema_version")),  # noqa: B009
+            schema_version=schema,
             vault_id=self.vault_id,
             key_id=str(getattr(row, "key_id")),  # noqa: B009
             metadata=metadata,
@@ -59,4 +64,6 @@ class RowSealer:
 
     def open(self, spec: SealedTable, row: Base, field: str) -> str:
         blob = getattr(row, spec.column(field))
-        return self._cipher.open_text(bytes(blob), self._aad(spec, row, field))
+        if not isinstance(blob, bytes):  # e.g. text written into the column by hand
+            raise TamperError("sealed value is not stored as bytes")
+        return self._cipher.open_text(blob, self._aad(spec, row, field))

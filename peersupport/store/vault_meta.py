@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peersupport.crypto.errors import TamperError
 from peersupport.crypto.kdf import KdfParams
 from peersupport.crypto.keyslots import WrappedKey
 from peersupport.store.models import KeySlotRow, VaultRow
@@ -25,6 +26,14 @@ def read_slot(session: Session, slot: str) -> tuple[KeySlotRow, WrappedKey] | No
     row = session.get(KeySlotRow, slot)
     if row is None:
         return None
+    numbers = (row.schema_version, row.kdf_memory_kib, row.kdf_iterations, row.kdf_lanes)
+    if (
+        any(type(n) is not int for n in numbers)
+        or not isinstance(row.kdf_algorithm, str)
+        or not isinstance(row.kdf_salt, bytes)
+        or not isinstance(row.wrapped_key, bytes)
+    ):  # values of the wrong type written into the file by hand
+        raise TamperError("a key slot is malformed")
     params = KdfParams(
         row.kdf_algorithm, row.kdf_memory_kib, row.kdf_iterations, row.kdf_lanes,
         bytes(row.kdf_salt),

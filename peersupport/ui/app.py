@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from peersupport.services.vault import UnlockedVault, VaultService
 
 log = logging.getLogger(__name__)
+
+DEFERRED_START_MS = 150
 
 
 def create_application(argv: list[str] | None = None) -> QApplication:
@@ -134,20 +136,24 @@ class AppController(QObject):
         if not self.instance.acquire():
             return False
         self.instance.raise_requested.connect(self.bring_to_front)
-        app = QApplication.instance()
-        assert app is not None
-        app.installEventFilter(self.idle)
         if self.data.has_vault():
             self._show_lock_screen()
-            run_task(_preload, lambda _: None, lambda _exc: None)
         else:
             self._show_first_run()
+        # Work the first screen does not need waits until it has been painted.
+        QTimer.singleShot(DEFERRED_START_MS, self._deferred_start)
+        return True
+
+    def _deferred_start(self) -> None:
         from peersupport.ui.session_watch import SessionWatcher
 
-        watcher = SessionWatcher(self)
-        watcher.lock_requested.connect(self._on_os_lock)
-        self._session_watch = watcher
-        return True
+        self.instance.listen()
+        if self._session_watch is None:
+            watcher = SessionWatcher(self)
+            watcher.lock_requested.connect(self._on_os_lock)
+            self._session_watch = watcher
+        if self.vault is None and self.data.has_vault():
+            run_task(_preload, lambda _: None, lambda _exc: None)
 
     def _ensure_window(self) -> MainWindow:
         if self.window is None:
@@ -218,7 +224,7 @@ class AppController(QObject):
         self.unlock_failed.emit(message)
 
     def open_recovery(self) -> None:
-        from peersupport.ui.lock_screen import RecoveryDialog
+        from peersupport.ui.recovery_dialog import RecoveryDialog
 
         dialog = RecoveryDialog(self.window)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -260,6 +266,9 @@ class AppController(QObject):
         window.show_unlocked(self.settings.idle_lock_minutes)
         self.idle.set_timeout_ms(self.settings.idle_lock_minutes * 60_000)
         self.idle.start()
+        app = QApplication.instance()
+        if app is not None:  # watch input only while there is something to protect
+            app.installEventFilter(self.idle)
         self.unlocked.emit()
 
     # -- locking ----------------------------------------------------------------------------
@@ -275,6 +284,9 @@ class AppController(QObject):
         if self.vault is None:
             return
         self.idle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
         self._close_dialogs()
         if self.window is not None:
             self.window.show_locked()
@@ -337,9 +349,6 @@ class AppController(QObject):
         self.lock()
         wait_for_tasks()
         self.instance.release()
-        app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self.idle)
         for widget in (self.wizard, self.window):
             if widget is not None:
                 widget.hide()
@@ -379,9 +388,9 @@ def run_gui(data_root: Path, argv: list[str] | None = None, **kwargs: Any) -> in
     paths.private_umask()
     app = create_application(argv)
     controller = AppController(data_root, **kwargs)
-    hygiene.configure_logging(controller.data.logs)
     _install_excepthook(controller.data.logs)
     if not controller.start():
         return _already_running(controller)
+    QTimer.singleShot(0, lambda: hygiene.configure_logging(controller.data.logs))
     app.aboutToQuit.connect(controller.shutdown)
     return int(app.exec())

@@ -11,15 +11,19 @@ import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
 
-_ACTIVITY = {
-    QEvent.Type.KeyPress,
-    QEvent.Type.MouseButtonPress,
-    QEvent.Type.MouseMove,
-    QEvent.Type.Wheel,
-    QEvent.Type.TouchBegin,
-    QEvent.Type.TabletPress,
-    QEvent.Type.Shortcut,
-}
+_activity: frozenset[QEvent.Type] | None = None
+
+
+def _activity_types() -> frozenset[QEvent.Type]:
+    # Built on first use: touching QEvent.Type at import costs start-up time.
+    global _activity
+    if _activity is None:
+        t = QEvent.Type
+        _activity = frozenset({
+            t.KeyPress, t.MouseButtonPress, t.MouseMove, t.Wheel, t.TouchBegin,
+            t.TabletPress, t.Shortcut,
+        })
+    return _activity
 
 
 class IdleWatcher(QObject):
@@ -51,8 +55,8 @@ class IdleWatcher(QObject):
     def is_running(self) -> bool:
         return self._timer.isActive()
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if self._timer.isActive() and event.type() in _ACTIVITY:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if self._timer.isActive() and event.type() in _activity_types():
             self._timer.start()
         return False
 

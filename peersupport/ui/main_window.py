@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
 
 from peersupport.ui.icons import app_icon
 from peersupport.ui.lock_screen import LockScreen
-from peersupport.ui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from peersupport.ui.workspace import Workspace
 
 
 class MainWindow(QMainWindow):
@@ -82,6 +86,8 @@ class MainWindow(QMainWindow):
         self.lock_screen.focus_passphrase()
 
     def show_unlocked(self, idle_minutes: int) -> None:
+        from peersupport.ui.workspace import Workspace
+
         self.workspace = Workspace(self.stack)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
@@ -100,6 +106,6 @@ class MainWindow(QMainWindow):
                 self.state_label.fontMetrics().horizontalAdvance(self.state_label.text()) + 8
             )
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+    def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
         self.quit_requested.emit()

@@ -34,14 +34,17 @@ class SessionWatcher(QObject):
         if system.isConnected() and system.connect(
             "org.freedesktop.login1", "/org/freedesktop/login1",
             "org.freedesktop.login1.Manager", "PrepareForSleep",
-            self, SLOT("_on_active(bool)"),
+            self, SLOT("_on_active(bool)"),  # type: ignore[arg-type]
         ):
             self.connected.append("logind PrepareForSleep")
         session = QDBusConnection.sessionBus()
         if session.isConnected():
-            for service, path, interface in _SESSION_SIGNALS:
+            for _service, path, interface in _SESSION_SIGNALS:
+                # Any sender: the screen saver may not own the well-known name, and a
+                # spurious signal can only make us lock, which is the safe direction.
                 if session.connect(
-                    service, path, interface, "ActiveChanged", self, SLOT("_on_active(bool)")
+                    "", path, interface, "ActiveChanged", self,
+                    SLOT("_on_active(bool)"),  # type: ignore[arg-type]
                 ):
                     self.connected.append(f"{interface} ActiveChanged")
         log.info("screen-lock and sleep signals connected: %d", len(self.connected))

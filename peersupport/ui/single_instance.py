@@ -3,16 +3,20 @@ second launch can bring the first window to the front instead of opening a secon
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLockFile, QObject, Signal
-from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+if TYPE_CHECKING:
+    from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 _RAISE = b"raise\n"
 
 
 def server_name(data_root: Path) -> str:
+    import hashlib
+
     # a hash, so the socket's name says nothing about the user or the folder
     digest = hashlib.sha256(str(data_root.resolve()).encode()).hexdigest()[:20]
     return f"peersupport-{digest}"
@@ -30,16 +34,23 @@ class SingleInstance(QObject):
 
     def acquire(self) -> bool:
         """True if this process is now the only instance for the data directory."""
-        if not self._lock.tryLock(100):
-            return False
+        return bool(self._lock.tryLock(100))
+
+    def listen(self) -> None:
+        """Accept "raise your window" requests from later launches."""
+        from PySide6.QtNetwork import QLocalServer
+
+        if self._server is not None:
+            return
         QLocalServer.removeServer(self._name)
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_connection)
         self._server.listen(self._name)
-        return True
 
     def ask_first_to_raise(self) -> bool:
+        from PySide6.QtNetwork import QLocalSocket
+
         socket = QLocalSocket()
         socket.connectToServer(self._name)
         if not socket.waitForConnected(1000):
