@@ -12,7 +12,15 @@ import logging
 from pathlib import Path
 
 REDACTED = "<redacted>"
-_SAFE_TYPES = (int, float, bool, type(None))
+
+
+class SafeText(str):
+    """Text built by our code from types and code locations only; allowed into logs."""
+
+    __slots__ = ()
+
+
+_SAFE_TYPES = (int, float, bool, type(None), SafeText)
 
 
 def disable_core_dumps() -> None:
@@ -24,13 +32,13 @@ def disable_core_dumps() -> None:
         pass
 
 
-def describe_exception(exc: BaseException) -> str:
+def describe_exception(exc: BaseException) -> SafeText:
     """Type and code locations only: never the message, which may quote data."""
     import traceback
 
     frames = traceback.extract_tb(exc.__traceback__)
     where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in reversed(frames[-5:]))
-    return f"{type(exc).__module__}.{type(exc).__qualname__} at {where or 'unknown'}"
+    return SafeText(f"{type(exc).__module__}.{type(exc).__qualname__} at {where or 'unknown'}")
 
 
 class RedactingFilter(logging.Filter):

@@ -357,14 +357,22 @@ class AppController(QObject):
         self.wizard = None
 
 
+def report_unhandled(exc: BaseException, log_dir: Path) -> QMessageBox:
+    """Log the error's type and location (never its message) and show a calm dialog."""
+    from peersupport.ui.dialogs import unexpected_error_box
+
+    log.error("unhandled error: %s", hygiene.describe_exception(exc))
+    box = unexpected_error_box(type(exc).__name__, log_dir / "peersupport.log", None)
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    box.open()
+    return box
+
+
 def _install_excepthook(log_dir: Path) -> None:
     def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
-        from peersupport.ui.dialogs import unexpected_error_box
-
         exc.__traceback__ = tb
-        log.error("unhandled error: %s", hygiene.describe_exception(exc))
         try:
-            unexpected_error_box(kind.__name__, log_dir / "peersupport.log", None).exec()
+            report_unhandled(exc, log_dir)
         except Exception:  # noqa: S110 - nothing more can be done safely
             pass
 
