@@ -91,3 +91,24 @@ def test_second_launch_on_the_same_folder_raises_the_first(vault: UnlockedVault)
     finally:
         first.kill()
         first.communicate(timeout=10)
+
+
+def test_file_dialog_history_is_forgotten(qtbot, monkeypatch):
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QFileDialog
+
+    from peersupport.ui.file_dialogs import save_file_name
+
+    def fake_dialog(*_args, **_kwargs):
+        # what Qt's own dialog does when it closes
+        qt = QSettings(QSettings.Scope.UserScope, "QtProject")
+        qt.setValue("FileDialog/lastVisited", "file:///home/someone/Officer-Smith-case")
+        qt.sync()
+        return "/tmp/kit.pdf", "PDF document (*.pdf)"
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", fake_dialog)
+    assert save_file_name(None, "Save", "/tmp/kit.pdf", "PDF document (*.pdf)") == "/tmp/kit.pdf"
+    qt = QSettings(QSettings.Scope.UserScope, "QtProject")
+    assert qt.value("FileDialog/lastVisited") is None
+    stored = Path(qt.fileName())
+    assert not stored.exists() or "Officer-Smith" not in stored.read_text()

@@ -31,7 +31,8 @@ def locked_vault(vault: UnlockedVault) -> UnlockedVault:
 @pytest.fixture
 def controller(qtbot, locked_vault: UnlockedVault) -> Iterator[AppController]:
     ctl = AppController(locked_vault.data_dir.root, FAST_TEST_PROFILE)
-    assert ctl.start()
+    with qtbot.waitSignal(ctl.ready, timeout=5_000):
+        assert ctl.start()
     assert ctl.window is not None
     qtbot.addWidget(ctl.window)
     yield ctl

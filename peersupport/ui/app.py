@@ -100,6 +100,7 @@ class AppController(QObject):
     unlocked = Signal()
     locked = Signal()
     unlock_failed = Signal(str)
+    ready = Signal()  # deferred start-up work (D-Bus, raise requests) is in place
 
     def __init__(
         self, data_root: Path, profile: KdfProfile | None = None,
@@ -154,6 +155,7 @@ class AppController(QObject):
             self._session_watch = watcher
         if self.vault is None and self.data.has_vault():
             run_task(_preload, lambda _: None, lambda _exc: None)
+        self.ready.emit()
 
     def _ensure_window(self) -> MainWindow:
         if self.window is None:
@@ -183,7 +185,12 @@ class AppController(QObject):
         wizard.show()
 
     def _on_wizard_cancelled(self) -> None:
-        if self.vault is None and not self.data.has_vault():
+        if self.vault is not None:
+            return
+        if self.data.has_vault():  # e.g. another process created one meanwhile
+            self.wizard = None
+            self._show_lock_screen()
+        else:
             self.quit()
 
     def _on_created(self, vault: UnlockedVault) -> None:

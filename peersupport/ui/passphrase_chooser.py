@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
 )
 
 from peersupport.domain.passphrase import assess, mismatch_message
+from peersupport.ui import style
 
 _COLOURS = ("#b3261e", "#b3261e", "#b26a00", "#2e7d32", "#1b5e20")
 
@@ -38,11 +39,12 @@ class PassphraseChooser(QWidget):
         self.meter.setTextVisible(True)
         self.meter.setAccessibleName("Passphrase strength")
         self.meter.setFormat("")
+        self.meter.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.feedback = QLabel(self)
         self.feedback.setWordWrap(True)
         self.feedback.setAccessibleName("Passphrase advice")
         self.mismatch = QLabel(self)
-        self.mismatch.setStyleSheet("color: #b3261e;")
+        style.set_text_colour(self.mismatch, style.error_colour())
         self.mismatch.setAccessibleName("Passphrase match")
 
         form = QFormLayout(self)
