@@ -83,7 +83,7 @@ def test_second_launch_on_the_same_folder_raises_the_first(vault: UnlockedVault)
         time.sleep(1.0)  # let it start listening for raise requests
         assert first.poll() is None, first.stderr.read() if first.stderr else ""
         second = _launch(root)
-        out, err = second.communicate(timeout=30)
+        _out, err = second.communicate(timeout=30)
         assert second.returncode == 0
         assert "already running" in err
         assert "Traceback" not in err

@@ -44,8 +44,8 @@ from peersupport.crypto.secret import SecretKey
 from peersupport.domain.notice import DEFAULT_NOTICE, validate_notice
 from peersupport.services.errors import VaultExistsError
 from peersupport.services.vault import UnlockedVault, VaultService, new_recovery_key
-from peersupport.ui.passphrase_chooser import PassphraseChooser
 from peersupport.ui.file_dialogs import save_file_name
+from peersupport.ui.passphrase_chooser import PassphraseChooser
 from peersupport.ui.recovery_kit import KIT_FILE_NAME, write_recovery_kit
 from peersupport.ui.tasks import run_task
 
