@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
 from peersupport.domain.passphrase import assess, mismatch_message
 from peersupport.ui import style
 
-_COLOURS = ("#b3261e", "#b3261e", "#b26a00", "#2e7d32", "#1b5e20")
+# light fills so the label drawn over them stays readable in light and dark themes
+_COLOURS = ("#ef9a9a", "#ef9a9a", "#ffcc80", "#a5d6a7", "#81c784")
 
 
 class PassphraseChooser(QWidget):
@@ -75,7 +76,10 @@ class PassphraseChooser(QWidget):
         self.meter.setValue(strength.score if text else 0)
         self.meter.setFormat(strength.label if text else "")
         colour = _COLOURS[strength.score]
-        self.meter.setStyleSheet(f"QProgressBar::chunk {{ background: {colour}; }}")
+        self.meter.setStyleSheet(
+            "QProgressBar { text-align: center; color: black; }"
+            f"QProgressBar::chunk {{ background: {colour}; }}"
+        )
         advice = strength.feedback
         if text and strength.crack_time:
             advice = f"{advice} Time to guess offline: {strength.crack_time}.".strip()
