@@ -9,10 +9,14 @@ platforms, and where no bus is reachable, nothing is connected; the sleep detect
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from PySide6.QtCore import SLOT, QObject, Signal, Slot
 
 log = logging.getLogger(__name__)
+
+# PySide6 takes the slot signature as a string here; its stubs say bytes.
+_ON_ACTIVE: Any = SLOT("_on_active(bool)")
 
 _SESSION_SIGNALS = (
     ("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver", "org.freedesktop.ScreenSaver"),
@@ -34,7 +38,7 @@ class SessionWatcher(QObject):
         if system.isConnected() and system.connect(
             "org.freedesktop.login1", "/org/freedesktop/login1",
             "org.freedesktop.login1.Manager", "PrepareForSleep",
-            self, SLOT("_on_active(bool)"),  # type: ignore[arg-type]
+            self, _ON_ACTIVE,
         ):
             self.connected.append("logind PrepareForSleep")
         session = QDBusConnection.sessionBus()
@@ -43,8 +47,7 @@ class SessionWatcher(QObject):
                 # Any sender: the screen saver may not own the well-known name, and a
                 # spurious signal can only make us lock, which is the safe direction.
                 if session.connect(
-                    "", path, interface, "ActiveChanged", self,
-                    SLOT("_on_active(bool)"),  # type: ignore[arg-type]
+                    "", path, interface, "ActiveChanged", self, _ON_ACTIVE
                 ):
                     self.connected.append(f"{interface} ActiveChanged")
         log.info("screen-lock and sleep signals connected: %d", len(self.connected))
