@@ -1,0 +1,70 @@
+"""Regenerate the README screenshots offscreen: docs/make_screenshots.py [OUT_DIR].
+
+Uses a throw-away vault in a temporary folder; no real data is touched or shown.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from peersupport.paths import ensure  # noqa: E402
+from peersupport.services.vault import VaultService, new_recovery_key  # noqa: E402
+from peersupport.ui.app import AppController, create_application  # noqa: E402
+from peersupport.ui.first_run import FirstRunWizard  # noqa: E402
+from peersupport.ui.tasks import wait_for_tasks  # noqa: E402
+
+PASSPHRASE = "screenshot tangerine quarry lantern"
+
+
+def settle(app: QApplication, seconds: float = 0.3) -> None:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def main() -> int:
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    app = create_application([])
+    with tempfile.TemporaryDirectory() as tmp:
+        wizard = FirstRunWizard(VaultService(ensure(Path(tmp) / "new")))
+        wizard.show()
+        settle(app)
+        wizard.grab().save(str(out / "first-run.png"))
+        wizard.next()
+        settle(app)
+        wizard.grab().save(str(out / "first-run-notice.png"))
+        wizard.close()
+
+        root = Path(tmp) / "vault"
+        key, _ = new_recovery_key()
+        VaultService(ensure(root)).create(PASSPHRASE, key).lock()
+        controller = AppController(root)
+        controller.start()
+        window = controller.window
+        assert window is not None
+        settle(app)
+        window.grab().save(str(out / "lock-screen.png"))
+        controller.unlock(PASSPHRASE)
+        deadline = time.monotonic() + 30
+        while not controller.is_unlocked() and time.monotonic() < deadline:
+            settle(app, 0.1)
+        settle(app)
+        window.grab().save(str(out / "unlocked.png"))
+        controller.shutdown()
+        wait_for_tasks()
+    print(f"screenshots written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
