@@ -13,13 +13,13 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtWidgets import QApplication
 
-from peersupport.paths import ensure  # noqa: E402
-from peersupport.services.vault import VaultService, new_recovery_key  # noqa: E402
-from peersupport.ui.app import AppController, create_application  # noqa: E402
-from peersupport.ui.first_run import FirstRunWizard  # noqa: E402
-from peersupport.ui.tasks import wait_for_tasks  # noqa: E402
+from peersupport.paths import ensure
+from peersupport.services.vault import VaultService, new_recovery_key
+from peersupport.ui.app import AppController, create_application
+from peersupport.ui.first_run import FirstRunWizard
+from peersupport.ui.tasks import wait_for_tasks
 
 PASSPHRASE = "screenshot tangerine quarry lantern"
 

@@ -9,6 +9,7 @@ quote values.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
 
 REDACTED = "<redacted>"
@@ -41,11 +42,17 @@ def describe_exception(exc: BaseException) -> SafeText:
     return SafeText(f"{type(exc).__module__}.{type(exc).__qualname__} at {where or 'unknown'}")
 
 
+def _safe(value: object) -> object:
+    return value if isinstance(value, _SAFE_TYPES) else REDACTED
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.args:
+        if isinstance(record.args, Mapping):  # "%(name)s" style: keep keys, redact values
+            record.args = {k: _safe(v) for k, v in record.args.items()}
+        elif record.args:
             args = record.args if isinstance(record.args, tuple) else (record.args,)
-            record.args = tuple(a if isinstance(a, _SAFE_TYPES) else REDACTED for a in args)
+            record.args = tuple(_safe(a) for a in args)
         if not isinstance(record.msg, str):
             record.msg = REDACTED
         if record.exc_info and record.exc_info[1] is not None:

@@ -40,6 +40,8 @@ def load(path: Path) -> Settings:
 
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError("settings file does not hold an object")
         known = set(Settings._fields)
         return Settings(**{k: v for k, v in raw.items() if k in known}).validated()
     except (OSError, ValueError, TypeError):
