@@ -33,8 +33,9 @@ from peersupport.services.errors import (
 from peersupport.store import engine as store_engine
 from peersupport.store import migrate, snapshot, vault_meta
 from peersupport.store.models import VaultRow
-from peersupport.store.officers import SEALED_TABLES, OfficerList, OfficerRepository
+from peersupport.store.officers import OfficerList, OfficerRepository
 from peersupport.store.sealing import RowSealer
+from peersupport.store.verification import authenticate_all
 
 log = logging.getLogger(__name__)
 
@@ -153,20 +154,11 @@ class UnlockedVault:
     def verify(self) -> VerifyReport:
         """Ask SQLite to check its file, then authenticate every sealed field."""
         report = VerifyReport(integrity_problems=store_engine.integrity_errors(self._live_engine()))
-        from sqlalchemy import select
-
         with self.transaction() as s:
-            for spec in SEALED_TABLES:
-                count = 0
-                for row in s.scalars(select(spec.model)):
-                    count += 1
-                    for name in spec.fields:
-                        report.fields_checked += 1
-                        try:
-                            self._sealer.open(spec, row, name)
-                        except TamperError:
-                            report.failures.append((spec.name, str(row.id), name))  # type: ignore[attr-defined]
-                report.records[spec.name] = count
+            sealed = authenticate_all(s, self._sealer)
+        report.records = sealed.records
+        report.fields_checked = sealed.fields_checked
+        report.failures = sealed.failures
         return report
 
 
