@@ -30,7 +30,7 @@ from peersupport.paths import DataDir
 from peersupport.services.vault import UnlockedVault, VaultService
 from peersupport.store import migrate
 from peersupport.store.models import PLAINTEXT_ALLOW_LIST, Base
-from peersupport.store.officers import SEALED_TABLES
+from peersupport.store.verification import SEALED_TABLES
 from tests._support import all_files, needle_forms, raw_execute, raw_query, scan, scan_bytes
 from tests.conftest import FAST_TEST_PROFILE, PASSPHRASE
 
@@ -408,7 +408,8 @@ def test_unlocking_an_old_vault_writes_an_encrypted_copy_then_migrates(
     vault.lock()
     db = service.data_dir.database
     # make it look like a vault written by a release that knew only revision 0001_vault
-    raw_execute(db, "DROP TABLE officer")
+    for table in ("draft", "checkin", "officer"):  # everything newer than 0001
+        raw_execute(db, f"DROP TABLE {table}")
     raw_execute(db, "UPDATE alembic_version SET version_num = '0001_vault'")
     assert list(service.data_dir.backups.iterdir()) == []
 

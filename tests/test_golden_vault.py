@@ -48,8 +48,9 @@ def test_golden_fixture_parameters_meet_the_production_floor(tmp_path: Path) -> 
     assert lanes >= kdf.PRODUCTION.floor_lanes  # type: ignore[operator]
     assert salt_len == kdf.SALT_LENGTH
     assert slots["recovery"][0] == "hkdf-sha256"
+    # the golden file was written by release 0.1.0 at schema 0002; newer releases migrate it
     assert raw_query(data_dir.database, "SELECT version_num FROM alembic_version") == [
-        (migrate.HEAD_REVISION,)
+        ("0002_officers",)
     ]
 
 
@@ -75,12 +76,18 @@ def test_golden_vault_unlocks_by_passphrase_and_reads_back_exactly(tmp_path: Pat
         assert report.ok
         assert report.integrity_problems == []
         assert report.failures == []
-        assert report.records == {"officer": 1}
+        assert report.records == {"officer": 1, "checkin": 0, "draft": 0}
         assert report.fields_checked == 5
     finally:
         opened.lock()
     assert opened.is_locked
     assert opened.data_key.is_wiped()
+    # opening it migrated it to today's schema, after writing an encrypted copy
+    assert raw_query(data_dir.database, "SELECT version_num FROM alembic_version") == [
+        (migrate.HEAD_REVISION,)
+    ]
+    copies = [p.name for p in data_dir.backups.iterdir()]
+    assert copies == [f"pre-migration-0002_officers-to-{migrate.HEAD_REVISION}.psbak"]
 
 
 @pytest.mark.slow
@@ -142,6 +149,6 @@ def test_golden_vault_passes_cli_verify(
     assert (code, capsys.readouterr().err) == (0, "")
     assert out.getvalue() == (
         "database integrity: ok\n"
-        "records: officer: 1\n"
+        "records: checkin: 0, draft: 0, officer: 1\n"
         "sealed fields: 5 checked, 0 failed\n"
     )

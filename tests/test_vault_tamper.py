@@ -565,7 +565,7 @@ def test_cli_verify_exits_4_on_tampered_records(
     raw_execute(data_dir.database, edit)
     code, out, err = _cli_verify(data_dir, GOLDEN_PASSPHRASE, monkeypatch, capsys)
     assert code == cli.EXIT_TAMPER == 4
-    assert "records: officer: 1" in out
+    assert "officer: 1" in out
     assert f"sealed fields: 5 checked, {failed} failed" in out
     assert err.count("\n") == 1 and err.startswith("peersupport: verification failed")
     assert GOLDEN_OFFICER.alias not in out + err

@@ -52,6 +52,38 @@ class OfficerRow(Base):
     notice_given_at_sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class CheckinRow(Base):
+    __tablename__ = "checkin"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    incident_category: Mapped[str] = mapped_column(String(32))
+    contact_type: Mapped[str] = mapped_column(String(32))
+    initiated_by: Mapped[str] = mapped_column(String(32))
+    recipient_class: Mapped[str] = mapped_column(String(32))
+    duration_bucket: Mapped[str] = mapped_column(String(16))
+    referral_types: Mapped[str] = mapped_column(String(200))  # sorted codes, comma-separated
+    summary_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    incident_ref_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    referral_providers_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    notes_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DraftRow(Base):
+    """A form that was open when the vault locked; restored after unlock, then removed."""
+
+    __tablename__ = "draft"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 # Every plaintext column, and why it may be plaintext. Anything else must be sealed.
 PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     "vault": {
@@ -74,6 +106,25 @@ PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
         "wrapped_key": "AES-GCM wrapped data key",
     },
     "officer": {
+        "id": "random UUID",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+    },
+    "checkin": {
+        "id": "random UUID",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+        "period": "coarse month of the contact, for anonymized counts",
+        "incident_category": "fixed category code, for anonymized counts",
+        "contact_type": "fixed category code, for anonymized counts",
+        "initiated_by": "fixed category code, for anonymized counts",
+        "recipient_class": "fixed category code, for anonymized counts",
+        "duration_bucket": "coarse duration code, for anonymized counts",
+        "referral_types": "fixed referral codes, for anonymized counts",
+    },
+    "draft": {
         "id": "random UUID",
         "vault_id": "random UUID",
         "key_id": "random key id",

@@ -95,5 +95,3 @@ class OfficerRepository:
                 result.damaged_ids.append(row.id)
         return result
 
-
-SEALED_TABLES: tuple[SealedTable, ...] = (OFFICER_TABLE,)

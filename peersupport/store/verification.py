@@ -8,8 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peersupport.crypto.errors import TamperError
-from peersupport.store.officers import SEALED_TABLES
-from peersupport.store.sealing import RowSealer
+from peersupport.store.checkins import CHECKIN_TABLE
+from peersupport.store.drafts import DRAFT_TABLE
+from peersupport.store.officers import OFFICER_TABLE
+from peersupport.store.sealing import RowSealer, SealedTable
+
+SEALED_TABLES: tuple[SealedTable, ...] = (OFFICER_TABLE, CHECKIN_TABLE, DRAFT_TABLE)
 
 
 @dataclass
