@@ -23,6 +23,7 @@ class Settings(NamedTuple):
     idle_lock_minutes: int = 5
     lock_on_screen_lock: bool = True
     language: str = "system"
+    last_contact_type: str = "in_person"  # a code, pre-selected in the next check-in form
 
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
@@ -30,6 +31,7 @@ class Settings(NamedTuple):
         return self._replace(
             idle_lock_minutes=minutes, lock_on_screen_lock=bool(self.lock_on_screen_lock),
             language=language,
+            last_contact_type=str(self.last_contact_type)[:40],
         )
 
 

@@ -170,7 +170,8 @@ def test_settings_round_trip(tmp_path: Path) -> None:
     settings.save(path, chosen)
     assert settings.load(path) == chosen
     assert json.loads(path.read_text()) == {
-        "idle_lock_minutes": 12, "lock_on_screen_lock": False, "language": "es"
+        "idle_lock_minutes": 12, "lock_on_screen_lock": False, "language": "es",
+        "last_contact_type": "in_person",
     }
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp files left
 

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DatabaseError, OperationalError
@@ -36,6 +37,9 @@ from peersupport.store.models import VaultRow
 from peersupport.store.officers import OfficerList, OfficerRepository
 from peersupport.store.sealing import RowSealer
 from peersupport.store.verification import authenticate_all
+
+if TYPE_CHECKING:
+    from peersupport.services.checkins import CheckinService
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +86,18 @@ class UnlockedVault:
     @property
     def data_key(self) -> SecretKey:
         return self._data_key
+
+    @property
+    def sealer(self) -> RowSealer:
+        """For repositories in the service layer; never hand it to a screen."""
+        if self._engine is None:
+            raise VaultLockedError("the vault is locked")
+        return self._sealer
+
+    def checkins(self) -> CheckinService:
+        from peersupport.services.checkins import CheckinService
+
+        return CheckinService(self)
 
     def _live_engine(self) -> Engine:
         if self._engine is None:

@@ -42,6 +42,9 @@ class CheckinFilter:
     contact_type: str | None = None
 
 
+NO_FILTER = CheckinFilter()
+
+
 @dataclass
 class CheckinSummary:
     """What a list row shows: one decryption per row."""
@@ -189,7 +192,7 @@ class CheckinRepository:
             query = query.where(CheckinRow.contact_type == flt.contact_type)
         return query
 
-    def period_counts(self, flt: CheckinFilter = CheckinFilter()) -> list[tuple[str, int]]:
+    def period_counts(self, flt: CheckinFilter = NO_FILTER) -> list[tuple[str, int]]:
         """Newest period first; answered from the plaintext period column and its index."""
         query = select(CheckinRow.period, func.count()).group_by(CheckinRow.period)
         if flt.incident_category:
@@ -202,7 +205,7 @@ class CheckinRepository:
         return [(str(p), int(n)) for p, n in rows]
 
     def summaries(
-        self, flt: CheckinFilter = CheckinFilter()
+        self, flt: CheckinFilter = NO_FILTER
     ) -> tuple[list[CheckinSummary], list[str]]:
         """Open the summary of every matching row; damaged rows are reported, not hidden."""
         good: list[CheckinSummary] = []
@@ -215,7 +218,7 @@ class CheckinRepository:
         good.sort(key=lambda s: s.occurred_at, reverse=True)
         return good, damaged
 
-    def rows(self, flt: CheckinFilter = CheckinFilter()) -> Iterator[CheckinRow]:
+    def rows(self, flt: CheckinFilter = NO_FILTER) -> Iterator[CheckinRow]:
         yield from self._session.scalars(self._filtered(flt))
 
     def rows_by_id(self, ids: Sequence[str]) -> list[CheckinRow]:
@@ -228,3 +231,39 @@ class CheckinRepository:
 
     def count(self) -> int:
         return int(self._session.scalar(select(func.count()).select_from(CheckinRow)) or 0)
+
+    def page(
+        self, before_period: str | None, min_rows: int, flt: CheckinFilter = NO_FILTER
+    ) -> tuple[list[CheckinSummary], list[str], str | None]:
+        return page(self, self._session, before_period, min_rows, flt)
+
+
+def _page_query(flt: CheckinFilter) -> Any:
+    query = select(CheckinRow.period)
+    if flt.incident_category:
+        query = query.where(CheckinRow.incident_category == flt.incident_category)
+    if flt.contact_type:
+        query = query.where(CheckinRow.contact_type == flt.contact_type)
+    if flt.periods:
+        query = query.where(CheckinRow.period.in_(flt.periods))
+    return query
+
+
+def page(
+    repo: CheckinRepository, session: Session, before_period: str | None, min_rows: int,
+    flt: CheckinFilter,
+) -> tuple[list[CheckinSummary], list[str], str | None]:
+    """See CheckinService.page. Uses the period index: LIMIT, then whole periods."""
+    query = _page_query(flt)
+    if before_period is not None:
+        query = query.where(CheckinRow.period < before_period)
+    periods = list(
+        session.scalars(query.order_by(CheckinRow.period.desc()).limit(max(min_rows, 1)))
+    )
+    if not periods:
+        return [], [], None
+    oldest = periods[-1]
+    wanted = tuple(sorted(set(periods)))
+    narrowed = CheckinFilter(wanted, flt.incident_category, flt.contact_type)
+    rows, damaged = repo.summaries(narrowed)
+    return rows, damaged, oldest

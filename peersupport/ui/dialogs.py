@@ -87,10 +87,9 @@ class PreferencesDialog(QDialog):
         self._base = settings
 
     def result_settings(self) -> Settings:
-        return Settings(
+        return self._base._replace(
             idle_lock_minutes=self.idle.value(),
             lock_on_screen_lock=self.screen_lock.isChecked(),
-            language=self._base.language,
         ).validated()
 
 

@@ -1,0 +1,307 @@
+"""Check-in use cases: log, edit, delete, list, officers, search, drafts.
+
+Every user action is one transaction. Validation happens here, before anything is sealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from peersupport.crypto.errors import TamperError
+from peersupport.domain.checkin import CheckIn, validate
+from peersupport.domain.officer import Officer
+from peersupport.store.checkins import (
+    NO_FILTER,
+    CheckinFilter,
+    CheckinRepository,
+    CheckinSummary,
+)
+from peersupport.store.drafts import CHECKIN_DRAFT_ID, DraftRepository
+from peersupport.store.officers import OfficerRepository, RecordNotFoundError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from peersupport.services.vault import UnlockedVault
+
+__all__ = [
+    "NO_FILTER",
+    "CheckinDetail",
+    "CheckinFilter",
+    "CheckinService",
+    "CheckinSummary",
+    "ForgetPreview",
+    "RecordNotFoundError",
+    "SearchHit",
+    "ValidationError",
+]
+
+SEARCH_BATCH = 500
+
+
+class ValidationError(ValueError):
+    """The check-in is not valid; ``errors`` maps field names to messages."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+@dataclass
+class CheckinDetail:
+    checkin: CheckIn
+    officer: Officer | None
+    group_officers: list[Officer]
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    checkin_id: str
+    field: str  # notes, incident_ref, referral_providers or officer
+    snippet: str
+
+    def __repr__(self) -> str:
+        return f"<SearchHit {self.checkin_id} {self.field}>"
+
+
+@dataclass
+class ForgetPreview:
+    officer_id: str
+    alias: str
+    checkins: int  # check-ins with this officer as the main officer: deleted
+    group_mentions: int  # group check-ins that list them: they are removed from the list
+    checkin_ids: list[str] = field(default_factory=list)
+
+
+def _snippet(text: str, start: int, length: int, width: int = 40) -> str:
+    lo = max(0, start - width)
+    hi = min(len(text), start + length + width)
+    return ("…" if lo else "") + text[lo:hi].replace("\n", " ") + ("…" if hi < len(text) else "")
+
+
+class CheckinService:
+    def __init__(self, vault: UnlockedVault) -> None:
+        self._vault = vault
+
+    # -- helpers -----------------------------------------------------------------------
+    def _repos(self, s: Session) -> tuple[CheckinRepository, OfficerRepository]:
+        sealer = self._vault.sealer
+        return CheckinRepository(s, sealer), OfficerRepository(s, sealer)
+
+    # -- writing -----------------------------------------------------------------------
+    def save(self, checkin: CheckIn, new_officers: list[Officer] | None = None) -> str:
+        """Add or update a check-in, creating any new officers, in one transaction."""
+        new_ids = {o.id for o in new_officers or []}
+        errors = validate(checkin)
+        if errors:
+            raise ValidationError(errors)
+        with self._vault.transaction() as s:
+            checkins, officers = self._repos(s)
+            for officer in new_officers or []:
+                officers.add(officer)
+            for oid in [checkin.officer_id, *checkin.group_officer_ids]:
+                if oid is not None and oid not in new_ids:
+                    officers.get(oid)  # raises RecordNotFoundError for a dangling link
+            try:
+                checkins.get(checkin.id)
+            except RecordNotFoundError:
+                checkins.add(checkin)
+            else:
+                checkins.update(checkin)
+        return checkin.id
+
+    def delete(self, checkin_id: str) -> None:
+        with self._vault.transaction() as s:
+            self._repos(s)[0].delete(checkin_id)
+
+    def mark_notice_given(self, officer_id: str, when: datetime) -> None:
+        with self._vault.transaction() as s:
+            officers = self._repos(s)[1]
+            officer = officers.get(officer_id)
+            officer.notice_given_at = when
+            officers.update(officer)
+
+    def add_officer(self, officer: Officer) -> None:
+        with self._vault.transaction() as s:
+            self._repos(s)[1].add(officer)
+
+    def update_officer(self, officer: Officer) -> None:
+        with self._vault.transaction() as s:
+            self._repos(s)[1].update(officer)
+
+    # -- reading -----------------------------------------------------------------------
+    def get(self, checkin_id: str) -> CheckinDetail:
+        with self._vault.transaction() as s:
+            checkins, officers = self._repos(s)
+            checkin = checkins.get(checkin_id)
+            officer = officers.get(checkin.officer_id) if checkin.officer_id else None
+            group = []
+            for oid in checkin.group_officer_ids:
+                try:
+                    group.append(officers.get(oid))
+                except RecordNotFoundError:
+                    continue
+            return CheckinDetail(checkin, officer, group)
+
+    def period_counts(self, flt: CheckinFilter = NO_FILTER) -> list[tuple[str, int]]:
+        with self._vault.transaction() as s:
+            return self._repos(s)[0].period_counts(flt)
+
+    def summaries(
+        self, flt: CheckinFilter = NO_FILTER
+    ) -> tuple[list[CheckinSummary], list[str]]:
+        """Newest first, with the ids of rows that failed authentication."""
+        with self._vault.transaction() as s:
+            return self._repos(s)[0].summaries(flt)
+
+    def page(
+        self, before_period: str | None, min_rows: int, flt: CheckinFilter = NO_FILTER
+    ) -> tuple[list[CheckinSummary], list[str], str | None]:
+        """Whole periods, newest first, older than ``before_period``, until at least
+        ``min_rows`` rows. Returns the rows, damaged ids, and the oldest period included
+        (``None`` when there is nothing older). Cost does not grow with the vault's size."""
+        with self._vault.transaction() as s:
+            return self._repos(s)[0].page(before_period, min_rows, flt)
+
+    def count(self) -> int:
+        with self._vault.transaction() as s:
+            return self._repos(s)[0].count()
+
+    def officers(self) -> list[Officer]:
+        return sorted(self._vault.list_officers().officers, key=lambda o: o.alias.casefold())
+
+    def aliases(self) -> dict[str, str]:
+        return {o.id: o.alias for o in self._vault.list_officers().officers}
+
+    def timeline(self, officer_id: str) -> list[CheckinSummary]:
+        """Every check-in with this officer (main or in a group), newest first."""
+        rows, _ = self.summaries()
+        return [
+            r for r in rows if r.officer_id == officer_id or officer_id in r.group_officer_ids
+        ]
+
+    # -- officers: merge and forget --------------------------------------------------------
+    def merge_officers(self, keep_id: str, merge_id: str) -> int:
+        """Move every check-in of ``merge_id`` to ``keep_id`` and delete ``merge_id``.
+        Returns how many check-ins changed. One transaction."""
+        if keep_id == merge_id:
+            raise ValueError("cannot merge an officer with itself")
+        with self._vault.transaction() as s:
+            checkins, officers = self._repos(s)
+            keep = officers.get(keep_id)
+            gone = officers.get(merge_id)
+            changed = 0
+            for row in list(checkins.rows()):
+                checkin = checkins.read(row)
+                touched = False
+                if checkin.officer_id == merge_id:
+                    checkin.officer_id = keep_id
+                    touched = True
+                if merge_id in checkin.group_officer_ids:
+                    ids = [keep_id if i == merge_id else i for i in checkin.group_officer_ids]
+                    checkin.group_officer_ids = list(dict.fromkeys(ids))
+                    touched = True
+                if touched:
+                    checkins.update(checkin)
+                    changed += 1
+            for name in ("full_name", "contact"):
+                if not getattr(keep, name) and getattr(gone, name):
+                    setattr(keep, name, getattr(gone, name))
+            if gone.notes:
+                keep.notes = "\n\n".join(n for n in (keep.notes, gone.notes) if n)
+            if keep.notice_given_at is None:
+                keep.notice_given_at = gone.notice_given_at
+            officers.update(keep)
+            officers.delete(merge_id)
+        return changed
+
+    def forget_preview(self, officer_id: str) -> ForgetPreview:
+        with self._vault.transaction() as s:
+            checkins, officers = self._repos(s)
+            alias = officers.get(officer_id).alias
+            preview = ForgetPreview(officer_id, alias, 0, 0)
+            for row in checkins.rows():
+                summary = checkins.summarize(row)
+                if summary.officer_id == officer_id:
+                    preview.checkins += 1
+                    preview.checkin_ids.append(summary.id)
+                elif officer_id in summary.group_officer_ids:
+                    preview.group_mentions += 1
+            return preview
+
+    def forget_officer(self, officer_id: str) -> ForgetPreview:
+        """Delete the officer, their check-ins, and their place in group check-ins."""
+        with self._vault.transaction() as s:
+            checkins, officers = self._repos(s)
+            alias = officers.get(officer_id).alias
+            preview = ForgetPreview(officer_id, alias, 0, 0)
+            for row in list(checkins.rows()):
+                checkin = checkins.read(row)
+                if checkin.officer_id == officer_id:
+                    checkins.delete(checkin.id)
+                    preview.checkins += 1
+                    preview.checkin_ids.append(checkin.id)
+                elif officer_id in checkin.group_officer_ids:
+                    checkin.group_officer_ids.remove(officer_id)
+                    checkins.update(checkin)
+                    preview.group_mentions += 1
+            officers.delete(officer_id)
+        return preview
+
+    # -- search ----------------------------------------------------------------------------
+    def search(
+        self, text: str, batch: int = SEARCH_BATCH,
+        cancelled: Callable[[], bool] = lambda: False,
+    ) -> Iterator[list[SearchHit]]:
+        """Case-insensitive search over notes, incident references, referral providers and
+        officer names and contacts. Yields hits in batches as they are found; nothing of the
+        search is written anywhere."""
+        needle = text.casefold().strip()
+        if not needle:
+            return
+        matching_officers = {
+            o.id: o.alias for o in self._vault.list_officers().officers
+            if any(needle in v.casefold() for v in (o.alias, o.full_name, o.contact))
+        }
+        hits: list[SearchHit] = []
+        with self._vault.transaction() as s:
+            checkins = self._repos(s)[0]
+            for row in checkins.rows():
+                if cancelled():
+                    return
+                try:
+                    fields = checkins.open_text_fields(row)
+                    if matching_officers:
+                        summary = checkins.summarize(row)
+                        linked = [summary.officer_id, *summary.group_officer_ids]
+                        for oid in linked:
+                            if oid in matching_officers:
+                                hits.append(SearchHit(row.id, "officer", matching_officers[oid]))
+                                break
+                except TamperError:
+                    continue
+                for name, value in fields.items():
+                    at = value.casefold().find(needle)
+                    if at >= 0:
+                        hits.append(SearchHit(row.id, name, _snippet(value, at, len(needle))))
+                if len(hits) >= batch:
+                    yield hits
+                    hits = []
+        if hits:
+            yield hits
+
+    # -- drafts ----------------------------------------------------------------------------
+    def save_draft(self, payload: dict[str, Any]) -> None:
+        with self._vault.transaction() as s:
+            DraftRepository(s, self._vault.sealer).save(CHECKIN_DRAFT_ID, payload)
+
+    def load_draft(self) -> dict[str, Any] | None:
+        with self._vault.transaction() as s:
+            return DraftRepository(s, self._vault.sealer).load(CHECKIN_DRAFT_ID)
+
+    def clear_draft(self) -> None:
+        with self._vault.transaction() as s:
+            DraftRepository(s, self._vault.sealer).clear(CHECKIN_DRAFT_ID)
