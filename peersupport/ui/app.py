@@ -166,6 +166,8 @@ class AppController(QObject):
             window.about_requested.connect(self.open_about)
             window.lock_screen.unlock_requested.connect(self.unlock)
             window.lock_screen.recovery_requested.connect(self.open_recovery)
+            window.new_checkin_requested.connect(lambda: self.open_checkin_form())
+            window.find_requested.connect(self._focus_search)
             self.window = window
         return self.window
 
@@ -270,13 +272,20 @@ class AppController(QObject):
     def _enter_unlocked(self, vault: UnlockedVault) -> None:
         self.vault = vault
         window = self._ensure_window()
-        window.show_unlocked(self.settings.idle_lock_minutes)
+        window.show_unlocked(self.settings.idle_lock_minutes, vault.checkins())
+        workspace = window.workspace
+        if workspace is not None:
+            workspace.new_checkin_requested.connect(lambda: self.open_checkin_form())
+            workspace.edit_checkin_requested.connect(
+                lambda checkin_id: self.open_checkin_form(checkin_id)
+            )
         self.idle.set_timeout_ms(self.settings.idle_lock_minutes * 60_000)
         self.idle.start()
         app = QApplication.instance()
         if app is not None:  # watch input only while there is something to protect
             app.installEventFilter(self.idle)
         self.unlocked.emit()
+        self._restore_draft()
 
     # -- locking ----------------------------------------------------------------------------
     def is_unlocked(self) -> bool:
@@ -294,6 +303,7 @@ class AppController(QObject):
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
+        self._keep_drafts(self.vault)
         self._close_dialogs()
         if self.window is not None:
             self.window.show_locked()
@@ -304,6 +314,21 @@ class AppController(QObject):
             log.warning("checkpoint on lock failed: %s", hygiene.describe_exception(exc))
         self._clear_clipboard()
         self.locked.emit()
+
+    def _keep_drafts(self, vault: UnlockedVault) -> None:
+        """Seal what was being typed in a check-in form, so unlocking can restore it."""
+        from peersupport.ui.checkin_form import CheckinForm
+
+        for widget in QApplication.topLevelWidgets():
+            if isinstance(widget, CheckinForm) and widget.isVisible():
+                payload = widget.draft_payload()
+                if payload is None:
+                    continue
+                try:
+                    vault.checkins().save_draft(payload)
+                except Exception as exc:
+                    log.warning("could not keep a draft: %s", hygiene.describe_exception(exc))
+                widget.discard()
 
     def _close_dialogs(self) -> None:
         for widget in QApplication.topLevelWidgets():
@@ -317,6 +342,52 @@ class AppController(QObject):
         mime = clipboard.mimeData()
         if mime is not None and mime.hasFormat("application/x-peersupport"):
             clipboard.clear()
+
+    # -- check-ins ----------------------------------------------------------------------------
+    def open_checkin_form(
+        self, checkin_id: str | None = None, draft: dict[str, Any] | None = None
+    ) -> QDialog | None:
+        from peersupport.ui.checkin_form import CheckinForm
+
+        if self.vault is None or self.window is None:
+            return None
+        service = self.vault.checkins()
+        existing = service.get(checkin_id) if checkin_id else None
+        form = CheckinForm(
+            service, self.vault.notice(), self.settings.last_contact_type, self.window,
+            existing=existing, draft=draft,
+        )
+        form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form.saved.connect(self._on_checkin_saved)
+        form.contact_type_used.connect(self._remember_contact_type)
+        form.open()
+        return form
+
+    def _on_checkin_saved(self, checkin_id: str) -> None:
+        window = self.window
+        if window is not None and window.workspace is not None:
+            window.workspace.refresh()
+            window.statusBar().showMessage(self.tr("Check-in saved."), 5000)
+
+    def _remember_contact_type(self, code: str) -> None:
+        if code != self.settings.last_contact_type:
+            self.settings = self.settings._replace(last_contact_type=code)
+            settings_mod.save(self.data.settings, self.settings)
+
+    def _restore_draft(self) -> None:
+        if self.vault is None:
+            return
+        try:
+            draft = self.vault.checkins().load_draft()
+        except Exception as exc:
+            log.warning("could not read a draft: %s", hygiene.describe_exception(exc))
+            return
+        if draft is not None:
+            self.open_checkin_form(draft.get("checkin_id"), draft=draft)
+
+    def _focus_search(self) -> None:
+        if self.window is not None and self.window.workspace is not None:
+            self.window.workspace.focus_search()
 
     # -- dialogs ----------------------------------------------------------------------------
     def open_preferences(self) -> None:

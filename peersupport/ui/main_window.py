@@ -12,11 +12,14 @@ from peersupport.ui.icons import app_icon
 from peersupport.ui.lock_screen import LockScreen
 
 if TYPE_CHECKING:
+    from peersupport.services.checkins import CheckinService
     from peersupport.ui.workspace import Workspace
 
 
 class MainWindow(QMainWindow):
     lock_requested = Signal()
+    new_checkin_requested = Signal()
+    find_requested = Signal()
     preferences_requested = Signal()
     about_requested = Signal()
     quit_requested = Signal()
@@ -45,10 +48,20 @@ class MainWindow(QMainWindow):
         self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         self.quit_action.triggered.connect(self.quit_requested)
+        self.new_checkin_action = QAction(self.tr("&New check-in…"), self)
+        self.new_checkin_action.setShortcut(QKeySequence("Ctrl+N"))
+        self.new_checkin_action.setToolTip(self.tr("Log a check-in (Ctrl+N)"))
+        self.new_checkin_action.triggered.connect(self.new_checkin_requested)
+        self.find_action = QAction(self.tr("&Search…"), self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.find_requested)
         self.about_action = QAction(self.tr("&About Peer Support"), self)
         self.about_action.triggered.connect(self.about_requested)
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.new_checkin_action)
+        file_menu.addAction(self.find_action)
+        file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -61,6 +74,9 @@ class MainWindow(QMainWindow):
         self.toolbar.setObjectName("mainToolbar")
         self.toolbar.setMovable(False)
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.toolbar.addAction(self.new_checkin_action)
+        self.toolbar.addAction(self.find_action)
+        self.toolbar.addSeparator()
         self.toolbar.addAction(self.lock_action)
         self.addToolBar(self.toolbar)
 
@@ -72,6 +88,7 @@ class MainWindow(QMainWindow):
     def show_locked(self) -> None:
         """Destroy the workspace and everything it displayed; show the lock screen."""
         if self.workspace is not None:
+            self.workspace.clear()
             self.stack.removeWidget(self.workspace)
             self.workspace.hide()
             self.workspace.setParent(None)
@@ -79,20 +96,22 @@ class MainWindow(QMainWindow):
             self.workspace = None
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
-        self.lock_action.setEnabled(False)
+        for action in (self.lock_action, self.new_checkin_action, self.find_action):
+            action.setEnabled(False)
         self.toolbar.setVisible(False)
         self.state_label.setText(self.tr("Locked"))
         self.statusBar().clearMessage()
         self.lock_screen.focus_passphrase()
 
-    def show_unlocked(self, idle_minutes: int) -> None:
+    def show_unlocked(self, idle_minutes: int, service: CheckinService | None = None) -> None:
         from peersupport.ui.workspace import Workspace
 
-        self.workspace = Workspace(self.stack)
+        self.workspace = Workspace(service, self.stack)
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         self.lock_screen.reset()
-        self.lock_action.setEnabled(True)
+        for action in (self.lock_action, self.new_checkin_action, self.find_action):
+            action.setEnabled(True)
         self.toolbar.setVisible(True)
         self.set_idle_minutes(idle_minutes)
         self.workspace.nav.setFocus()

@@ -5,7 +5,9 @@ Created on unlock and destroyed on lock, so nothing it ever displayed outlives t
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QListWidget,
@@ -17,10 +19,16 @@ from PySide6.QtWidgets import (
 
 from peersupport.ui import style
 
+if TYPE_CHECKING:
+    from peersupport.services.checkins import CheckinService
+    from peersupport.ui.checkins_page import CheckinsPage
+    from peersupport.ui.officers_page import OfficersPage
+    from peersupport.ui.search_panel import SearchPanel
+
 SECTIONS = (
-    ("checkins", "Check-ins",
-     "Log a confidential contact in under a minute, and find it again by officer, incident "
-     "or a word in your notes. Everything identifying is sealed with your key."),
+    ("checkins", "Check-ins", ""),
+    ("officers", "Officers", ""),
+    ("search", "Search", ""),
     ("followups", "Follow-ups",
      "Reminders timed from the incident - 24 hours, 72 hours, a week, a month, the "
      "anniversary - shown without a name where someone else could read it."),
@@ -47,20 +55,29 @@ class PlaceholderPage(QWidget):
 
 
 class Workspace(QWidget):
-    def __init__(self, parent: QWidget | None = None) -> None:
+    """Navigation on the left, one page per section on the right."""
+
+    new_checkin_requested = Signal()
+    edit_checkin_requested = Signal(str)
+
+    def __init__(self, service: CheckinService | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("workspace")
+        self.service = service
         self.nav = QListWidget(self)
         self.nav.setAccessibleName(self.tr("Sections"))
         self.nav.setFixedWidth(190)
         self.nav.setSpacing(2)
         self.pages = QStackedWidget(self)
+        self.checkins_page: CheckinsPage | None = None
+        self.officers_page: OfficersPage | None = None
+        self.search_panel: SearchPanel | None = None
         for key, title, text in SECTIONS:
             item = QListWidgetItem(self.tr(title))
             item.setData(Qt.ItemDataRole.UserRole, key)
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics().size(0, "Xg") * 2))
             self.nav.addItem(item)
-            self.pages.addWidget(PlaceholderPage(self.tr(title), self.tr(text), self.pages))
+            self.pages.addWidget(self._make_page(key, title, text))
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
@@ -69,7 +86,57 @@ class Workspace(QWidget):
         self.nav.currentRowChanged.connect(self.pages.setCurrentIndex)
         self.nav.setCurrentRow(0)
 
+    def _make_page(self, key: str, title: str, text: str) -> QWidget:
+        if self.service is not None and key == "checkins":
+            from peersupport.ui.checkins_page import CheckinsPage
+
+            page = CheckinsPage(self.service, self.pages)
+            page.new_requested.connect(self.new_checkin_requested)
+            page.edit_requested.connect(self.edit_checkin_requested)
+            self.checkins_page = page
+            return page
+        if self.service is not None and key == "officers":
+            from peersupport.ui.officers_page import OfficersPage
+
+            officers = OfficersPage(self.service, self.pages)
+            officers.changed.connect(self.refresh)
+            self.officers_page = officers
+            return officers
+        if self.service is not None and key == "search":
+            from peersupport.ui.search_panel import SearchPanel
+
+            panel = SearchPanel(self.service, self.pages)
+            panel.open_requested.connect(self.open_checkin)
+            self.search_panel = panel
+            return panel
+        if not text:
+            return PlaceholderPage(self.tr(title), "", self.pages)
+        return PlaceholderPage(self.tr(title), self.tr(text), self.pages)
+
     def show_section(self, key: str) -> None:
         for row in range(self.nav.count()):
             if self.nav.item(row).data(Qt.ItemDataRole.UserRole) == key:
                 self.nav.setCurrentRow(row)
+
+    def refresh(self) -> None:
+        """Reload what the pages show after a change (a save, a merge, a delete)."""
+        if self.checkins_page is not None:
+            self.checkins_page.reload()
+        if self.officers_page is not None:
+            self.officers_page.reload()
+
+    def open_checkin(self, checkin_id: str) -> None:
+        self.show_section("checkins")
+        if self.checkins_page is not None:
+            self.checkins_page.show_checkin(checkin_id)
+
+    def focus_search(self) -> None:
+        self.show_section("search")
+        if self.search_panel is not None:
+            self.search_panel.focus_field()
+
+    def clear(self) -> None:
+        """Wipe every model and widget that showed decrypted data (the vault is locking)."""
+        for page in (self.checkins_page, self.officers_page, self.search_panel):
+            if page is not None:
+                page.clear()
