@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Sequence
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peersupport import __version__, hygiene, paths
+
+if TYPE_CHECKING:
+    from peersupport.services.vault import UnlockedVault, VaultService
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -49,21 +53,97 @@ def build_parser() -> argparse.ArgumentParser:
         "verify", help="check the database file and authenticate every sealed field"
     )
     for command in (init, verify):
-        command.add_argument(
-            "--passphrase-stdin", action="store_true",
-            help="read the passphrase from the first line of standard input",
-        )
+        _passphrase_option(command)
+    _add_record_commands(sub)
     return parser
 
 
-def _read_passphrase(from_stdin: bool, prompt: str, *, confirm: bool) -> str:
+def _passphrase_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--passphrase-stdin", action="store_true",
+        help="read the passphrase from the first line of standard input",
+    )
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text[:20]!r}") from None
+    if not 1 <= value <= 1_000_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1,000,000")
+    return value
+
+
+def _add_record_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """checkin add/list/show/delete, officer list, search, demo (see cli_records)."""
+    checkin = sub.add_parser("checkin", help="add, list, show or delete check-ins")
+    actions = checkin.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    add = actions.add_parser(
+        "add", help="add one check-in from a JSON file (see resources/checkin.schema.json)"
+    )
+    add.add_argument(
+        "--file", required=True, metavar="F",
+        help="the JSON file; '-' reads standard input (the passphrase is then asked for "
+        "on the terminal)",
+    )
+    listing = actions.add_parser("list", help="every check-in, newest first")
+    show = actions.add_parser("show", help="one check-in in full")
+    show.add_argument("id", metavar="ID")
+    delete = actions.add_parser("delete", help="delete one check-in (securely)")
+    delete.add_argument("id", metavar="ID")
+    officer = sub.add_parser("officer", help="list officers")
+    officer_actions = officer.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    officers = officer_actions.add_parser("list", help="every officer's alias and check-ins")
+    search = sub.add_parser(
+        "search", help="search notes, incident references, referral providers and officers"
+    )
+    search.add_argument("text", metavar="TEXT")
+    demo = sub.add_parser(
+        "demo", help="fill a vault (new or existing) with fictional check-ins; needs --data-dir"
+    )
+    demo.add_argument("--count", required=True, type=_count, metavar="N",
+                      help="how many check-ins (1 to 1,000,000)")
+    for command in (listing, show, officers, search):
+        command.add_argument("--json", action="store_true", help="print JSON")
+    for command in (add, listing, show, delete, officers, search, demo):
+        _passphrase_option(command)
+
+
+def _has_terminal() -> bool:
+    """Whether getpass can ask on a terminal although standard input is taken."""
+    if os.name != "posix":
+        return sys.stderr.isatty()
+    try:
+        fd = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        return False
+    os.close(fd)
+    return True
+
+
+def _read_passphrase(
+    from_stdin: bool, prompt: str, *, confirm: bool, stdin_taken: bool = False
+) -> str:
+    """From the first line of standard input, or asked for without echo on the terminal.
+    ``stdin_taken``: standard input holds something else (``--file -``); ask the terminal."""
     if from_stdin:
         line = sys.stdin.readline()
         value = line.rstrip("\r\n")
         if not value:
             raise CliError("no passphrase on standard input", EXIT_USAGE)
         return value
-    if not sys.stdin.isatty():
+    if stdin_taken:
+        if not _has_terminal():
+            raise CliError(
+                "no terminal to ask for the passphrase (standard input holds the check-in)",
+                EXIT_USAGE,
+            )
+    elif not sys.stdin.isatty():
         raise CliError("no terminal to ask for a passphrase; use --passphrase-stdin", EXIT_USAGE)
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("Repeat the passphrase: ") != first:
@@ -72,15 +152,25 @@ def _read_passphrase(from_stdin: bool, prompt: str, *, confirm: bool) -> str:
 
 
 def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
-    from peersupport.domain.passphrase import assess
-    from peersupport.services.errors import VaultExistsError
-    from peersupport.services.vault import VaultService, new_recovery_key
+    from peersupport.services.vault import VaultService
 
     data_dir = paths.ensure(paths.resolve(args.data_dir))
     service = VaultService(data_dir)
     if service.exists():
         raise CliError(f"a vault already exists in {data_dir.root}", EXIT_ERROR)
-    passphrase = _read_passphrase(args.passphrase_stdin, "New passphrase: ", confirm=True)
+    create_vault(service, args.passphrase_stdin, out).lock()
+    return EXIT_OK
+
+
+def create_vault(service: VaultService, passphrase_stdin: bool, out: TextIO) -> UnlockedVault:
+    """Ask for a new passphrase (checked for strength), create the vault, print the
+    recovery key once. Returns the vault unlocked."""
+    from peersupport.domain.passphrase import assess
+    from peersupport.services.errors import VaultExistsError
+    from peersupport.services.vault import new_recovery_key
+
+    data_dir = service.data_dir
+    passphrase = _read_passphrase(passphrase_stdin, "New passphrase: ", confirm=True)
     strength = assess(passphrase)
     if not strength.acceptable:
         raise CliError(f"passphrase too weak ({strength.label}): {strength.feedback}", EXIT_USAGE)
@@ -91,11 +181,10 @@ def _cmd_init(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(str(exc), EXIT_ERROR) from None
     finally:
         key.wipe()
-    vault.lock()
     out.write(f"Vault created in {data_dir.root}\n")
     out.write("Recovery key (shown once; write it on paper and keep it safe):\n")
     out.write(f"  {text}\n")
-    return EXIT_OK
+    return vault
 
 
 def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
@@ -124,12 +213,14 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
+    from peersupport import cli_records
     from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
     from peersupport.services.errors import NoVaultError
 
-    handlers = {"init": _cmd_init, "verify": _cmd_verify}
+    handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS}
+    name = f"{args.command} {args.action}" if getattr(args, "action", None) else args.command
     try:
-        return handlers[args.command](args, out)
+        return handlers[name](args, out)
     except WrongSecretError:
         raise CliError("wrong passphrase or recovery key", EXIT_WRONG_SECRET) from None
     except MalformedRecoveryKeyError as exc:

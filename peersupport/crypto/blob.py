@@ -8,6 +8,7 @@ is never stored in the blob: the caller rebuilds it from the row it read (see
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -21,6 +22,7 @@ VERSION_CHACHA20_POLY1305 = 2  # reserved, not written yet
 NONCE_LENGTH = 12
 TAG_LENGTH = 16
 MIN_LENGTH = 1 + NONCE_LENGTH + TAG_LENGTH
+_BODY_START = 1 + NONCE_LENGTH
 
 
 class FieldCipher:
@@ -60,6 +62,29 @@ class FieldCipher:
 
     def seal_text(self, text: str, aad: bytes) -> bytes:
         return self.seal_bytes(text.encode("utf-8"), aad)
+
+    def open_texts(self, blobs: Sequence[object], aads: Sequence[bytes]) -> list[str]:
+        """``[open_text(b, a) for b, a in zip(blobs, aads)]`` with less overhead per field
+        (search opens every text field of every record). Raises on the first failure."""
+        decrypt = self._cipher().decrypt
+        unpad = padding.unpad
+        out: list[str] = []
+        for blob, aad in zip(blobs, aads, strict=True):
+            if type(blob) is not bytes:  # e.g. text written into the column by hand
+                raise TamperError("sealed value is not stored as bytes")
+            if len(blob) < MIN_LENGTH:
+                raise TamperError("sealed value is truncated")
+            if blob[0] != VERSION_AES_256_GCM:
+                raise TamperError("sealed value has an unknown format version")
+            try:
+                body = decrypt(blob[1:_BODY_START], blob[_BODY_START:], aad)
+            except InvalidTag:
+                raise TamperError("sealed value failed authentication") from None
+            try:
+                out.append(unpad(body).decode("utf-8"))
+            except UnicodeDecodeError:
+                raise TamperError("sealed value is not valid text") from None
+        return out
 
     def open_text(self, blob: bytes, aad: bytes) -> str:
         data = self.open_bytes(blob, aad)

@@ -15,6 +15,7 @@ from peersupport.domain.checkin import CheckIn, validate
 from peersupport.domain.officer import Officer
 from peersupport.store.checkins import (
     NO_FILTER,
+    TEXT_FIELDS,
     CheckinFilter,
     CheckinRepository,
     CheckinSummary,
@@ -80,6 +81,28 @@ def _snippet(text: str, start: int, length: int, width: int = 40) -> str:
     lo = max(0, start - width)
     hi = min(len(text), start + length + width)
     return ("…" if lo else "") + text[lo:hi].replace("\n", " ") + ("…" if hi < len(text) else "")
+
+
+_DAMAGED_REFUSAL = (
+    "a check-in failed authentication, so it cannot be told whether it concerns this "
+    "officer; run verify"
+)
+
+
+def _involving(checkins: CheckinRepository, officer_id: str) -> list[CheckIn]:
+    """Every check-in with this officer, main or in the group, read in full. Found from the
+    summaries (one decryption a row); refuses when a row cannot be read, since it might be
+    one of them."""
+    summaries, damaged = checkins.summaries()
+    if damaged:
+        raise TamperError(_DAMAGED_REFUSAL)
+    ids = [
+        s.id for s in summaries if s.officer_id == officer_id or officer_id in s.group_officer_ids
+    ]
+    found: list[CheckIn] = []
+    for start in range(0, len(ids), 500):  # stay well under SQLite's variable limit
+        found.extend(checkins.read(row) for row in checkins.rows_by_id(ids[start:start + 500]))
+    return found
 
 
 class CheckinService:
@@ -194,8 +217,7 @@ class CheckinService:
             keep = officers.get(keep_id)
             gone = officers.get(merge_id)
             changed = 0
-            for row in list(checkins.rows()):
-                checkin = checkins.read(row)
+            for checkin in _involving(checkins, merge_id):
                 touched = False
                 if checkin.officer_id == merge_id:
                     checkin.officer_id = keep_id
@@ -223,8 +245,10 @@ class CheckinService:
             checkins, officers = self._repos(s)
             alias = officers.get(officer_id).alias
             preview = ForgetPreview(officer_id, alias, 0, 0)
-            for row in checkins.rows():
-                summary = checkins.summarize(row)
+            summaries, damaged = checkins.summaries()
+            if damaged:
+                raise TamperError(_DAMAGED_REFUSAL)
+            for summary in summaries:
                 if summary.officer_id == officer_id:
                     preview.checkins += 1
                     preview.checkin_ids.append(summary.id)
@@ -238,8 +262,7 @@ class CheckinService:
             checkins, officers = self._repos(s)
             alias = officers.get(officer_id).alias
             preview = ForgetPreview(officer_id, alias, 0, 0)
-            for row in list(checkins.rows()):
-                checkin = checkins.read(row)
+            for checkin in _involving(checkins, officer_id):
                 if checkin.officer_id == officer_id:
                     checkins.delete(checkin.id)
                     preview.checkins += 1
@@ -255,10 +278,12 @@ class CheckinService:
     def search(
         self, text: str, batch: int = SEARCH_BATCH,
         cancelled: Callable[[], bool] = lambda: False,
+        on_damaged: Callable[[str], None] | None = None,
     ) -> Iterator[list[SearchHit]]:
         """Case-insensitive search over notes, incident references, referral providers and
         officer names and contacts. Yields hits in batches as they are found; nothing of the
-        search is written anywhere."""
+        search is written anywhere. A check-in that fails authentication is skipped and its
+        id passed to ``on_damaged``."""
         needle = text.casefold().strip()
         if not needle:
             return
@@ -269,24 +294,25 @@ class CheckinService:
         hits: list[SearchHit] = []
         with self._vault.transaction() as s:
             checkins = self._repos(s)[0]
-            for row in checkins.rows():
+            for scanned in checkins.scan_text(with_summary=bool(matching_officers)):
                 if cancelled():
                     return
-                try:
-                    fields = checkins.open_text_fields(row)
-                    if matching_officers:
-                        summary = checkins.summarize(row)
-                        linked = [summary.officer_id, *summary.group_officer_ids]
-                        for oid in linked:
-                            if oid in matching_officers:
-                                hits.append(SearchHit(row.id, "officer", matching_officers[oid]))
-                                break
-                except TamperError:
+                texts = scanned.texts
+                if texts is None:
+                    if on_damaged is not None:
+                        on_damaged(scanned.id)
                     continue
-                for name, value in fields.items():
+                if scanned.summary is not None:
+                    linked = [scanned.summary.get("officer_id"),
+                              *scanned.summary.get("group_officer_ids", [])]
+                    for oid in linked:
+                        if oid in matching_officers:
+                            hits.append(SearchHit(scanned.id, "officer", matching_officers[oid]))
+                            break
+                for name, value in zip(TEXT_FIELDS, texts, strict=False):
                     at = value.casefold().find(needle)
                     if at >= 0:
-                        hits.append(SearchHit(row.id, name, _snippet(value, at, len(needle))))
+                        hits.append(SearchHit(scanned.id, name, _snippet(value, at, len(needle))))
                 if len(hits) >= batch:
                     yield hits
                     hits = []

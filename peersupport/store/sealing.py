@@ -3,9 +3,11 @@ the row itself. Repositories are the only callers."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from peersupport.crypto.associated_data import PlainValue, field_aad
+from peersupport.crypto.associated_data import TableAad
 from peersupport.crypto.blob import FieldCipher
 from peersupport.crypto.errors import TamperError
 from peersupport.store.models import Base
@@ -35,24 +37,35 @@ class RowSealer:
         self._cipher = cipher
         self.vault_id = vault_id
         self.key_id = key_id
+        self._aads_by_table: dict[str, TableAad] = {}
 
-    def _aad(self, spec: SealedTable, row: Base, field: str) -> bytes:
-        metadata: dict[str, PlainValue] = {
-            col: getattr(row, col) for col in spec.metadata_columns
-        }
-        schema = getattr(row, "schema_version")  # noqa: B009
+    def _table_aad(self, spec: SealedTable) -> TableAad:
+        found = self._aads_by_table.get(spec.name)
+        if found is None:
+            found = self._aads_by_table[spec.name] = TableAad(
+                spec.name, self.vault_id, spec.metadata_columns
+            )
+        return found
+
+    def _aads(self, spec: SealedTable, fields: Sequence[str], record_id: object,
+              key_id: object, schema: object, metadata: Sequence[object]) -> list[bytes]:
+        """Associated data rebuilt from the row's own columns (never from the blob)."""
         # exact type: int() would quietly read an edited 1.5 or "1" back as 1
         if type(schema) is not int:
             raise TamperError("a row's schema version is not a whole number")
-        return field_aad(
-            table=spec.name,
-            record_id=str(getattr(row, "id")),  # noqa: B009 - every sealed table has an id
-            field=field,
-            schema_version=schema,
-            vault_id=self.vault_id,
-            key_id=str(getattr(row, "key_id")),  # noqa: B009
-            metadata=metadata,
-        )
+        try:
+            return self._table_aad(spec).build(
+                fields, str(record_id), str(key_id), schema,
+                metadata,  # type: ignore[arg-type]
+            )
+        except TypeError:
+            # SQLite stores whatever it is given: a blob written into a plaintext column
+            # cannot be encoded as associated data; the record is damaged, not the program
+            raise TamperError("a row's plaintext column holds a value of the wrong type") from None
+
+    def _row_aads(self, spec: SealedTable, row: Any, fields: Sequence[str]) -> list[bytes]:
+        metadata = [getattr(row, col) for col in spec.metadata_columns]
+        return self._aads(spec, fields, row.id, row.key_id, row.schema_version, metadata)
 
     def stamp(self, row: Base) -> None:
         """Set the columns that say how a row is sealed, before sealing its fields."""
@@ -60,10 +73,29 @@ class RowSealer:
         row.schema_version = RECORD_SCHEMA_VERSION  # type: ignore[attr-defined]
 
     def seal(self, spec: SealedTable, row: Base, field: str, value: str) -> None:
-        setattr(row, spec.column(field), self._cipher.seal_text(value, self._aad(spec, row, field)))
+        self.seal_fields(spec, row, {field: value})
 
-    def open(self, spec: SealedTable, row: Base, field: str) -> str:
-        blob = getattr(row, spec.column(field))
-        if not isinstance(blob, bytes):  # e.g. text written into the column by hand
-            raise TamperError("sealed value is not stored as bytes")
-        return self._cipher.open_text(blob, self._aad(spec, row, field))
+    def seal_fields(self, spec: SealedTable, row: Base, values: Mapping[str, str]) -> None:
+        names = tuple(values)
+        seal_text = self._cipher.seal_text
+        for field, aad in zip(names, self._row_aads(spec, row, names), strict=True):
+            setattr(row, spec.column(field), seal_text(values[field], aad))
+
+    def open(self, spec: SealedTable, row: Any, field: str) -> str:
+        return self.open_fields(spec, row, (field,))[field]
+
+    def open_fields(self, spec: SealedTable, row: Any, fields: Sequence[str]) -> dict[str, str]:
+        """Open several fields of one row (ORM row or Core row with the same column
+        names); raises TamperError if any fails."""
+        blobs = [getattr(row, spec.column(f)) for f in fields]
+        opened = self._cipher.open_texts(blobs, self._row_aads(spec, row, fields))
+        return dict(zip(fields, opened, strict=True))
+
+    def open_values(
+        self, spec: SealedTable, fields: Sequence[str], record_id: object, key_id: object,
+        schema: object, metadata: Sequence[object], blobs: Sequence[object],
+    ) -> list[str]:
+        """The fast path for scans: the row's values by position, ``metadata`` in the
+        order of ``spec.metadata_columns`` and ``blobs`` in the order of ``fields``."""
+        aads = self._aads(spec, fields, record_id, key_id, schema, metadata)
+        return self._cipher.open_texts(blobs, aads)

@@ -351,8 +351,16 @@ class AppController(QObject):
 
         if self.vault is None or self.window is None:
             return None
+        from peersupport.services.checkins import RecordNotFoundError
+
         service = self.vault.checkins()
-        existing = service.get(checkin_id) if checkin_id else None
+        existing = None
+        if checkin_id:
+            try:
+                existing = service.get(checkin_id)
+            except RecordNotFoundError:
+                if draft is None:  # deleted meanwhile; a draft still holds what was typed
+                    return None
         form = CheckinForm(
             service, self.vault.notice(), self.settings.last_contact_type, self.window,
             existing=existing, draft=draft,

@@ -1,0 +1,442 @@
+"""The officers page: each alias (masked until selected), its timeline, merge and forget."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from peersupport.domain import codes
+from peersupport.ui import style
+from peersupport.ui.presentation import MASK, RoomyDelegate, format_when, label, plural
+from peersupport.ui.task_scope import TaskScope
+
+if TYPE_CHECKING:
+    from peersupport.domain.officer import Officer
+    from peersupport.services.checkins import CheckinService, CheckinSummary, ForgetPreview
+
+IdRole = Qt.ItemDataRole.UserRole + 1
+
+
+def forget_message(preview: ForgetPreview) -> str:
+    """What "forget this officer" will erase, named and counted."""
+    parts = plural(preview.checkins, "deletes {n} check-in", "deletes {n} check-ins")
+    if preview.group_mentions:
+        parts += plural(
+            preview.group_mentions, " and removes them from {n} group check-in",
+            " and removes them from {n} group check-ins",
+        )
+    return (
+        f"Forget {preview.alias}: {parts}. This cannot be undone.\n\n"
+        "Their name, contact details and notes are erased too."
+    )
+
+
+def _plain_label(parent: QWidget) -> QLabel:
+    value = QLabel(parent)
+    value.setTextFormat(Qt.TextFormat.PlainText)
+    value.setWordWrap(True)
+    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return value
+
+
+class OfficersPage(QWidget):
+    changed = Signal()  # officers were merged or forgotten: other pages reload
+    open_requested = Signal(str)  # a check-in in the timeline was activated
+
+    TIMELINE = ("Date", "Incident", "Contact", "Role")
+
+    def __init__(self, service: CheckinService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._service = service
+        self._scope = TaskScope(self)  # the list, merges and forgets
+        self._timeline_scope = TaskScope(self)  # the selected officer's check-ins
+        self._officers: dict[str, Officer] = {}
+        self._timeline_count: int | None = None
+        self._stale = True  # load when first shown, not before
+        self._epoch = 0
+
+        self.find_field = QLineEdit(self)
+        self.find_field.setPlaceholderText(self.tr("Find an officer"))
+        self.find_field.setAccessibleName(self.tr("Find an officer"))
+        self.find_field.setClearButtonEnabled(True)
+        self.find_field.textChanged.connect(self._refilter)
+        self.show_names = QCheckBox(self.tr("&Show names"), self)
+        self.show_names.setToolTip(self.tr(
+            "Show every name in the list. Otherwise a name shows when it is selected or "
+            "matches what you typed."))
+        self.show_names.toggled.connect(self._refilter)
+        self.status = style.muted("", self)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.show_names)
+
+        self.list = QListWidget(self)
+        self.list.setAccessibleName(self.tr("Officers"))
+        self.list.setMinimumWidth(200)
+        self.list.setUniformItemSizes(True)
+        self.list.setItemDelegate(RoomyDelegate(self.list))
+        self.list.currentItemChanged.connect(self._current_changed)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.find_field)
+        left_layout.addWidget(self.list, 1)
+        left_layout.addLayout(bottom)
+
+        # -- the selected officer -------------------------------------------------------------
+        self.placeholder = style.muted(self.tr(
+            "Names are hidden. Type part of a name above, or choose Show names, then select "
+            "an officer to see their check-ins."), self)
+        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.title = style.heading("", self, 1.3)
+        self.title.setTextFormat(Qt.TextFormat.PlainText)
+        self.merge_button = QPushButton(self.tr("&Merge into…"), self)
+        self.merge_button.setToolTip(self.tr(
+            "This officer was entered twice: move their check-ins to the other entry"))
+        self.merge_button.clicked.connect(self.merge_selected)
+        self.forget_button = QPushButton(self.tr("&Forget this officer…"), self)
+        self.forget_button.setToolTip(self.tr("Delete this officer and every check-in with them"))
+        self.forget_button.clicked.connect(self.forget_selected)
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.merge_button)
+        heading.addWidget(self.forget_button)
+        self.form = QFormLayout()
+        self.form.setHorizontalSpacing(14)
+        self.full_name = _plain_label(self)
+        self.contact = _plain_label(self)
+        self.notice = _plain_label(self)
+        self.notes = _plain_label(self)
+        for title, value in ((self.tr("Full name"), self.full_name),
+                             (self.tr("Contact"), self.contact),
+                             (self.tr("Notice"), self.notice),
+                             (self.tr("Notes"), self.notes)):
+            value.setAccessibleName(title)
+            self.form.addRow(style.muted(title, self), value)
+        self.timeline_title = QLabel(self.tr("Check-ins"), self)
+        font = self.timeline_title.font()
+        font.setBold(True)
+        self.timeline_title.setFont(font)
+        self.timeline = QTreeWidget(self)
+        self.timeline.setAccessibleName(self.tr("Check-ins with this officer"))
+        self.timeline.setHeaderLabels([self.tr(t) for t in self.TIMELINE])
+        self.timeline.setRootIsDecorated(False)
+        self.timeline.setUniformRowHeights(True)
+        self.timeline.setAlternatingRowColors(True)
+        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.timeline.setItemDelegate(RoomyDelegate(self.timeline))
+        self.timeline.itemActivated.connect(self._timeline_activated)
+        header = self.timeline.header()
+        header.setStretchLastSection(False)
+        fm = self.fontMetrics()
+        header.resizeSection(0, fm.horizontalAdvance("30 Sep 2025 23:59") + 20)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(3, fm.horizontalAdvance("In group") + 24)
+        self.detail = QWidget(self)
+        detail_layout = QVBoxLayout(self.detail)
+        detail_layout.setContentsMargins(14, 0, 0, 0)
+        detail_layout.addLayout(heading)
+        detail_layout.addLayout(self.form)
+        detail_layout.addSpacing(6)
+        detail_layout.addWidget(self.timeline_title)
+        detail_layout.addWidget(self.timeline, 1)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.placeholder, 1)
+        right_layout.addWidget(self.detail, 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.setChildrenCollapsible(False)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([220, 600])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 8)
+        self.error = style.error_label(self)
+        layout.addWidget(self.error)
+        layout.addWidget(splitter, 1)
+        self._show_officer(None)
+
+    # -- public -------------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load the officers again (now if shown, otherwise when next shown)."""
+        self._stale = True
+        if self.isVisible():
+            self._load()
+
+    def clear(self) -> None:
+        """Wipe every name, the timeline and any request in flight (the vault is locking)."""
+        self._epoch += 1
+        self._scope.invalidate()
+        self._timeline_scope.invalidate()
+        self._officers = {}
+        self._stale = True
+        self.list.blockSignals(True)
+        self.list.clear()
+        self.list.blockSignals(False)
+        self.find_field.clear()
+        self.show_names.setChecked(False)
+        self.status.clear()
+        self.error.clear()
+        self.error.setVisible(False)
+        self._show_officer(None)
+
+    def select_officer(self, officer_id: str) -> None:
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            if item.data(IdRole) == officer_id:
+                self.list.setCurrentItem(item)
+                return
+
+    def current_id(self) -> str | None:
+        item = self.list.currentItem()
+        return None if item is None else item.data(IdRole)
+
+    def merge_selected(self) -> None:
+        """Pick the entry to keep, confirm, then move every check-in to it."""
+        merge_id = self.current_id()
+        if merge_id is None or merge_id not in self._officers:
+            return
+        gone = self._officers[merge_id]
+        choices = self._choice_labels(exclude=merge_id)
+        if not choices:
+            QMessageBox.information(self, self.tr("Merge officers"),
+                                    self.tr("There is no other officer to merge with."))
+            return
+        epoch = self._epoch
+        picked, ok = QInputDialog.getItem(
+            self, self.tr("Merge officers"),
+            self.tr("Merge {alias} into:").format(alias=gone.alias), list(choices), 0, False,
+        )
+        if not ok or picked not in choices or epoch != self._epoch:
+            return
+        keep = self._officers[choices[picked]]
+        moved = self._timeline_count
+        what = (plural(moved, "Their {n} check-in moves", "Their {n} check-ins move")
+                if moved is not None else "Their check-ins move")
+        text = self.tr(
+            "Merge {gone} into {keep}?\n\n{what} to {keep}, details {keep} lacks are copied "
+            "over, and {gone} is removed. This cannot be undone."
+        ).format(gone=gone.alias, keep=keep.alias, what=what)
+        if not self._confirm(self.tr("Merge officers"), text, epoch):
+            return
+        service = self._service
+        self._busy(True)
+        self._scope.run(
+            lambda: service.merge_officers(keep.id, merge_id),
+            lambda n: self._after_change(
+                plural(n, "Merged: {n} check-in moved.", "Merged: {n} check-ins moved."),
+                keep.id),
+            self._failed,
+        )
+
+    def forget_selected(self) -> None:
+        """Show exactly what will be erased, confirm, then erase it."""
+        officer_id = self.current_id()
+        if officer_id is None:
+            return
+        service = self._service
+        self._busy(True)
+        self._scope.run(
+            lambda: service.forget_preview(officer_id), self._confirm_forget, self._failed
+        )
+
+    # -- loading --------------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self._load()
+
+    def _load(self) -> None:
+        self._stale = False
+        service = self._service
+        self._scope.run(service.officers, self._officers_arrived, self._failed)
+
+    def _officers_arrived(self, officers: list[Officer]) -> None:
+        current = self.current_id()
+        self._officers = {o.id: o for o in officers}
+        self.list.blockSignals(True)
+        self.list.clear()
+        for officer in officers:
+            item = QListWidgetItem()
+            item.setData(IdRole, officer.id)
+            self.list.addItem(item)
+        self.list.blockSignals(False)
+        self.status.setText(plural(len(officers), "{n} officer", "{n} officers"))
+        self._busy(False)
+        self._refilter()
+        if current in self._officers:
+            self.select_officer(current)
+        else:
+            self._show_officer(None)
+
+    def _load_timeline(self, officer_id: str) -> None:
+        self._timeline_scope.invalidate()
+        self._timeline_count = None
+        self.timeline.clear()
+        self.timeline_title.setText(self.tr("Check-ins (loading…)"))
+        service = self._service
+        self._timeline_scope.run(
+            lambda: service.timeline(officer_id),
+            lambda rows: self._timeline_arrived(officer_id, rows), self._failed,
+        )
+
+    def _timeline_arrived(self, officer_id: str, rows: list[CheckinSummary]) -> None:
+        self._timeline_count = len(rows)
+        self.timeline_title.setText(plural(len(rows), "{n} check-in", "{n} check-ins"))
+        items = []
+        for s in rows:
+            item = QTreeWidgetItem([
+                format_when(s.occurred_at),
+                label(codes.INCIDENT_CATEGORIES, s.incident_category),
+                label(codes.CONTACT_TYPES, s.contact_type),
+                self.tr("Main") if s.officer_id == officer_id else self.tr("In group"),
+            ])
+            item.setData(0, IdRole, s.id)
+            item.setToolTip(1, item.text(1))
+            item.setToolTip(2, item.text(2))
+            items.append(item)
+        self.timeline.addTopLevelItems(items)
+
+    # -- changes ----------------------------------------------------------------------------
+    def _confirm_forget(self, preview: ForgetPreview) -> None:
+        self._busy(False)
+        if not self._confirm(self.tr("Forget this officer"), forget_message(preview), self._epoch):
+            return
+        service = self._service
+        self._busy(True)
+        self._scope.run(
+            lambda: service.forget_officer(preview.officer_id),
+            lambda done: self._after_change(plural(
+                done.checkins, "Officer forgotten: {n} check-in deleted.",
+                "Officer forgotten: {n} check-ins deleted.")),
+            self._failed,
+        )
+
+    def _confirm(self, title: str, text: str, epoch: int) -> bool:
+        answer = QMessageBox.question(
+            self, title, text,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Yes and epoch == self._epoch
+
+    def _after_change(self, message: str, select: str | None = None) -> None:
+        self._busy(False)
+        self._scope.run(
+            self._service.officers,
+            lambda officers: self._changed_and_loaded(officers, message, select),
+            self._failed,
+        )
+        self.changed.emit()
+
+    def _changed_and_loaded(
+        self, officers: list[Officer], message: str, select: str | None
+    ) -> None:
+        self._officers_arrived(officers)
+        if select is not None:
+            self.select_officer(select)
+        self.status.setText(message)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        self.error.setText(self.tr("That did not work ({kind}). Nothing was changed.")
+                           .format(kind=type(exc).__name__))
+        self.error.setVisible(True)
+
+    def _busy(self, on: bool) -> None:
+        for button in (self.merge_button, self.forget_button):
+            button.setEnabled(not on)
+        if on:
+            self.error.setVisible(False)
+
+    # -- showing ----------------------------------------------------------------------------
+    def _refilter(self, *_: Any) -> None:
+        needle = self.find_field.text().casefold().strip()
+        current = self.list.currentItem()
+        for row in range(self.list.count()):
+            item = self.list.item(row)
+            officer = self._officers.get(item.data(IdRole))
+            if officer is None:
+                continue
+            matches = bool(needle) and (
+                needle in officer.alias.casefold() or needle in officer.full_name.casefold()
+            )
+            item.setHidden(bool(needle) and not matches)
+            reveal = matches or item is current or self.show_names.isChecked()
+            item.setText(officer.alias if reveal else MASK)
+            item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                         officer.alias if reveal else self.tr("Name hidden"))
+
+    def _current_changed(self, current: QListWidgetItem | None, _previous: Any) -> None:
+        self._refilter()
+        officer_id = None if current is None else current.data(IdRole)
+        self._show_officer(officer_id)
+        if officer_id is not None:
+            self._load_timeline(officer_id)
+
+    def _show_officer(self, officer_id: str | None) -> None:
+        officer = self._officers.get(officer_id) if officer_id else None
+        self.placeholder.setVisible(officer is None)
+        self.detail.setVisible(officer is not None)
+        if officer is None:
+            self._timeline_scope.invalidate()
+            self._timeline_count = None
+            for value in (self.title, self.full_name, self.contact, self.notice, self.notes):
+                value.clear()
+            self.timeline.clear()
+            return
+        self.title.setText(officer.alias)
+        self.full_name.setText(officer.full_name or "—")
+        self.contact.setText(officer.contact or "—")
+        self.notice.setText(
+            self.tr("Confidentiality notice given {when}").format(
+                when=format_when(officer.notice_given_at))
+            if officer.notice_given_at else self.tr("Not recorded yet")
+        )
+        self.notes.setText(officer.notes or "—")
+
+    def _timeline_activated(self, item: QTreeWidgetItem, _column: int) -> None:
+        checkin_id = item.data(0, IdRole)
+        if checkin_id:
+            self.open_requested.emit(checkin_id)
+
+    def _choice_labels(self, exclude: str) -> dict[str, str]:
+        """Label -> officer id for every other officer; duplicate aliases told apart."""
+        labels: dict[str, str] = {}
+        for officer in sorted(self._officers.values(), key=lambda o: o.alias.casefold()):
+            if officer.id == exclude:
+                continue
+            text = officer.alias
+            if officer.full_name and text in labels:
+                text = f"{officer.alias} ({officer.full_name})"
+            n = 2
+            base = text
+            while text in labels:
+                text, n = f"{base} #{n}", n + 1
+            labels[text] = officer.id
+        return labels
