@@ -112,3 +112,23 @@ def test_file_dialog_history_is_forgotten(qtbot, monkeypatch):
     assert qt.value("FileDialog/lastVisited") is None
     stored = Path(qt.fileName())
     assert not stored.exists() or "Officer-Smith" not in stored.read_text()
+
+
+def test_many_qt_calls_do_not_abort_the_interpreter():
+    """Qt for Python 6.12.0 leaks a reference to None per call on Python 3.11; the ui package
+    guards against the resulting abort. Without the guard this child dies with SIGABRT."""
+    code = (
+        "import peersupport.ui\n"
+        "from PySide6.QtWidgets import QApplication, QLabel\n"
+        "app = QApplication([])\n"
+        "label = QLabel()\n"
+        "for _ in range(300_000):\n"
+        "    label.setText('x')\n"
+        "print('survived')\n"
+    )
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-500:]
+    assert done.stdout.strip() == "survived"

@@ -31,7 +31,7 @@ NEEDLE = "kq3needle"
 
 
 @pytest.fixture
-def service(vault: UnlockedVault) -> CheckinService:
+def checkins(vault: UnlockedVault) -> CheckinService:
     return vault.checkins()
 
 
@@ -40,19 +40,19 @@ def bravo() -> Officer:
     return Officer(alias=CANARY_ALIAS, contact="bravo@example.invalid")
 
 
-def many(service: CheckinService, officer: Officer, count: int, notes: str) -> list[str]:
+def many(checkins: CheckinService, officer: Officer, count: int, notes: str) -> list[str]:
     start = datetime(2025, 6, 28, 9, 30, tzinfo=TZ)
-    checkins = [
+    records = [
         make_checkin(officer, start - timedelta(days=i), notes=f"{notes} number {i}",
                      category="line_of_duty_injury")
         for i in range(count)
     ]
-    return [c.id for c in seed(service, checkins, [officer])]
+    return [c.id for c in seed(checkins, records, [officer])]
 
 
 @pytest.fixture
-def panel(qtbot, service: CheckinService) -> Iterator[SearchPanel]:
-    widget = SearchPanel(service)
+def panel(qtbot, checkins: CheckinService) -> Iterator[SearchPanel]:
+    widget = SearchPanel(checkins)
     qtbot.addWidget(widget)
     widget.resize(800, 500)
     widget.show()
@@ -69,8 +69,8 @@ def lines(panel: SearchPanel) -> list[str]:
     return [panel.results.item(r).text() for r in range(panel.results.count())]
 
 
-def test_results_arrive_in_batches_as_they_are_found(qtbot, panel, service, bravo):
-    ids = many(service, bravo, 80, f"Talked about the {NEEDLE} incident")
+def test_results_arrive_in_batches_as_they_are_found(qtbot, panel, checkins, bravo):
+    ids = many(checkins, bravo, 80, f"Talked about the {NEEDLE} incident")
     counts: list[int] = []
     panel.progress.connect(counts.append)
     with qtbot.waitSignal(panel.finished, timeout=20_000) as done:
@@ -86,8 +86,8 @@ def test_results_arrive_in_batches_as_they_are_found(qtbot, panel, service, brav
     assert not search_threads()
 
 
-def test_typing_waits_a_moment_then_searches(qtbot, panel, service, bravo):
-    many(service, bravo, 3, f"a {NEEDLE}")
+def test_typing_waits_a_moment_then_searches(qtbot, panel, checkins, bravo):
+    many(checkins, bravo, 3, f"a {NEEDLE}")
     with qtbot.waitSignal(panel.finished, timeout=10_000) as done:
         qtbot.keyClicks(panel.field, NEEDLE)
     assert done.args == [3]
@@ -95,8 +95,8 @@ def test_typing_waits_a_moment_then_searches(qtbot, panel, service, bravo):
     assert panel.results.count() == 0
 
 
-def test_officer_hits_are_masked_until_selected_or_shown(qtbot, panel, service, bravo):
-    many(service, bravo, 2, "nothing relevant")
+def test_officer_hits_are_masked_until_selected_or_shown(qtbot, panel, checkins, bravo):
+    many(checkins, bravo, 2, "nothing relevant")
     with qtbot.waitSignal(panel.finished, timeout=10_000):
         panel.search("bravo@example")
     assert panel.results.count() == 2
@@ -108,8 +108,8 @@ def test_officer_hits_are_masked_until_selected_or_shown(qtbot, panel, service, 
     assert all(CANARY_ALIAS in text for text in lines(panel))
 
 
-def test_activating_a_result_asks_to_open_it(qtbot, panel, service, bravo):
-    ids = many(service, bravo, 1, NEEDLE)
+def test_activating_a_result_asks_to_open_it(qtbot, panel, checkins, bravo):
+    ids = many(checkins, bravo, 1, NEEDLE)
     with qtbot.waitSignal(panel.finished, timeout=10_000):
         panel.search(NEEDLE)
     with qtbot.waitSignal(panel.open_requested) as opened:
@@ -117,8 +117,8 @@ def test_activating_a_result_asks_to_open_it(qtbot, panel, service, bravo):
     assert opened.args == ids
 
 
-def test_a_damaged_check_in_is_flagged_in_the_results(qtbot, panel, vault, service, bravo):
-    ids = many(service, bravo, 2, NEEDLE)
+def test_a_damaged_check_in_is_flagged_in_the_results(qtbot, panel, vault, checkins, bravo):
+    ids = many(checkins, bravo, 2, NEEDLE)
     _flip_last_byte(vault, ids[1], "summary_sealed")
     with qtbot.waitSignal(panel.finished, timeout=10_000):
         panel.search(NEEDLE)
@@ -126,9 +126,22 @@ def test_a_damaged_check_in_is_flagged_in_the_results(qtbot, panel, vault, servi
     assert sum("failed its integrity check" in t for t in texts) == 1
 
 
-def test_too_many_matches_stop_at_the_limit(qtbot, panel, service, bravo, monkeypatch):
+def test_check_ins_that_cannot_be_searched_are_counted(qtbot, panel, vault, checkins, bravo):
+    ids = many(checkins, bravo, 3, NEEDLE)
+    _flip_last_byte(vault, ids[0], "notes_sealed")
+    with qtbot.waitSignal(panel.finished, timeout=10_000) as done:
+        panel.search(NEEDLE)
+    assert done.args == [2]
+    assert panel.damaged.isVisibleTo(panel)
+    assert panel.damaged.text().startswith(
+        "⚠ 1 check-in could not be searched: it failed its integrity check.")
+    panel.clear()
+    assert not panel.damaged.isVisibleTo(panel) and panel.damaged.text() == ""
+
+
+def test_too_many_matches_stop_at_the_limit(qtbot, panel, checkins, bravo, monkeypatch):
     monkeypatch.setattr(search_panel, "MAX_RESULTS", 10)
-    many(service, bravo, 30, NEEDLE)
+    many(checkins, bravo, 30, NEEDLE)
     with qtbot.waitSignal(panel.finished, timeout=10_000) as done:
         panel.search(NEEDLE)
     assert done.args == [10]
@@ -136,9 +149,9 @@ def test_too_many_matches_stop_at_the_limit(qtbot, panel, service, bravo, monkey
     qtbot.waitUntil(lambda: not search_threads(), timeout=5_000)
 
 
-def test_new_text_cancels_the_running_search(qtbot, panel, service, bravo):
-    many(service, bravo, 150, NEEDLE)
-    seed(service, [make_checkin(bravo, datetime(2025, 1, 2, 9, 0, tzinfo=TZ),
+def test_new_text_cancels_the_running_search(qtbot, panel, checkins, bravo):
+    many(checkins, bravo, 150, NEEDLE)
+    seed(checkins, [make_checkin(bravo, datetime(2025, 1, 2, 9, 0, tzinfo=TZ),
                                 notes="zebra crossing")])
     panel.search(NEEDLE)
     with qtbot.waitSignal(panel.finished, timeout=20_000) as done:
@@ -148,15 +161,17 @@ def test_new_text_cancels_the_running_search(qtbot, panel, service, bravo):
     qtbot.waitUntil(lambda: not search_threads(), timeout=5_000)
 
 
-def test_clear_stops_the_thread_and_wipes_everything(qtbot, panel, service, bravo):
-    many(service, bravo, 200, f"{NEEDLE} with {CANARY_ALIAS}")
+def test_clear_stops_the_thread_and_wipes_everything(qtbot, panel, checkins, bravo):
+    many(checkins, bravo, 200, f"{NEEDLE} with {CANARY_ALIAS}")
     panel.show_names.setChecked(True)
-    panel.search(NEEDLE)
+    qtbot.keyClicks(panel.field, NEEDLE)
+    qtbot.keyClick(panel.field, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: panel.results.count() > 0, timeout=10_000)
     assert any(CANARY_ALIAS in t for t in screen_texts())
     panel.clear()  # as the vault locks: mid-search
     assert not panel.is_searching() and not search_threads()
     assert panel.field.text() == "" and panel.results.count() == 0
+    assert not panel.field.isUndoAvailable()  # Ctrl+Z cannot bring the text back
     assert not panel.show_names.isChecked()
     settle()
     qtbot.wait(50)  # a batch already posted must not come back
@@ -164,17 +179,17 @@ def test_clear_stops_the_thread_and_wipes_everything(qtbot, panel, service, brav
     assert not any(CANARY_ALIAS in t or NEEDLE in t for t in screen_texts())
 
 
-def test_destroying_the_panel_stops_its_search(qtbot, service, bravo):
-    many(service, bravo, 200, NEEDLE)
-    panel = SearchPanel(service)
+def test_destroying_the_panel_stops_its_search(qtbot, checkins, bravo):
+    many(checkins, bravo, 200, NEEDLE)
+    panel = SearchPanel(checkins)
     panel.search(NEEDLE)
     assert search_threads()
     panel.deleteLater()
     qtbot.waitUntil(lambda: not search_threads(), timeout=5_000)
 
 
-def test_nothing_of_the_search_reaches_the_disk(qtbot, panel, vault, service, bravo):
-    many(service, bravo, 5, "ordinary notes")
+def test_nothing_of_the_search_reaches_the_disk(qtbot, panel, vault, checkins, bravo):
+    many(checkins, bravo, 5, "ordinary notes")
     secret = "Jx8SearchTextCanary"
     with qtbot.waitSignal(panel.finished, timeout=10_000) as done:
         panel.search(secret)
@@ -186,3 +201,37 @@ def test_nothing_of_the_search_reaches_the_disk(qtbot, panel, vault, service, br
 
     roots = [vault.data_dir.root, Path(os.environ["HOME"])]
     assert not [hit for root in roots for hit in scan(root, [secret])]
+
+
+def test_locking_the_app_mid_search_stops_it_and_wipes_every_page(qtbot, vault, bravo):
+    from peersupport.ui.app import AppController
+    from peersupport.ui.tasks import wait_for_tasks
+    from tests.conftest import FAST_TEST_PROFILE, PASSPHRASE
+
+    many(vault.checkins(), bravo, 300, f"{NEEDLE} {CANARY_ALIAS}")
+    vault.lock()
+    controller = AppController(vault.data_dir.root, FAST_TEST_PROFILE)
+    with qtbot.waitSignal(controller.ready, timeout=5_000):
+        assert controller.start()
+    qtbot.addWidget(controller.window)
+    try:
+        screen = controller.window.lock_screen
+        qtbot.keyClicks(screen.passphrase, PASSPHRASE)
+        with qtbot.waitSignal(controller.unlocked, timeout=10_000):
+            qtbot.keyClick(screen.passphrase, Qt.Key.Key_Return)
+        workspace = controller.window.workspace
+        page = workspace.checkins_page
+        qtbot.waitUntil(lambda: page.model.rowCount() > 0, timeout=10_000)
+        page.show_names.setChecked(True)
+        workspace.focus_search()
+        workspace.search_panel.search(NEEDLE)
+        qtbot.waitUntil(lambda: workspace.search_panel.results.count() > 0, timeout=10_000)
+        assert any(CANARY_ALIAS in t for t in screen_texts())
+        with qtbot.waitSignal(controller.locked, timeout=5_000):
+            controller.lock()
+        assert not search_threads()
+        qtbot.waitUntil(lambda: not any(CANARY_ALIAS in t or NEEDLE in t
+                                        for t in screen_texts()), timeout=5_000)
+    finally:
+        controller.shutdown()
+        wait_for_tasks()

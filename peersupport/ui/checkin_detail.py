@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from peersupport.domain import codes
 from peersupport.ui import style
-from peersupport.ui.presentation import UNKNOWN_OFFICER, format_when_long, label
+from peersupport.ui.presentation import UNKNOWN_OFFICER, format_when_long, label, record_label
 
 if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinDetail
@@ -43,18 +43,6 @@ FIELDS = (
     ("follow_up", "Follow-up"),
 )
 OPTIONAL = frozenset({"group", "incident_ref", "providers", "exceptions"})
-
-
-def _value_label(parent: QWidget) -> QLabel:
-    value = QLabel(parent)
-    value.setTextFormat(Qt.TextFormat.PlainText)  # record text is never markup
-    value.setWordWrap(True)
-    value.setTextInteractionFlags(
-        Qt.TextInteractionFlag.TextSelectableByMouse
-        | Qt.TextInteractionFlag.TextSelectableByKeyboard
-    )
-    value.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    return value
 
 
 class CheckinDetailPane(QWidget):
@@ -84,7 +72,7 @@ class CheckinDetailPane(QWidget):
         self.form.setVerticalSpacing(6)
         self.values: dict[str, QLabel] = {}
         for key, title in FIELDS:
-            value = _value_label(form_widget)
+            value = record_label(form_widget)
             value.setAccessibleName(self.tr(title))
             self.values[key] = value
             self.form.addRow(style.muted(self.tr(title), form_widget), value)
@@ -95,10 +83,7 @@ class CheckinDetailPane(QWidget):
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
         self.notes_box = QWidget(self)
-        self.notes_title = QLabel(self.tr("Notes"), self.notes_box)
-        font = self.notes_title.font()
-        font.setBold(True)
-        self.notes_title.setFont(font)
+        self.notes_title = style.heading(self.tr("Notes"), self.notes_box, 1.0)
         self.notes = QPlainTextEdit(self.notes_box)
         self.notes.setReadOnly(True)
         self.notes.setAccessibleName(self.tr("Notes"))
@@ -160,7 +145,8 @@ class CheckinDetailPane(QWidget):
         self._id = checkin_id
         self.status.setText(self.tr(
             "This check-in failed its integrity check: it may have been changed outside "
-            "this app, so none of it is shown. “peersupport verify” lists every damaged record."
+            "this app, so its details are not shown. “peersupport verify” lists every "
+            "damaged record."
         ))
         self.status.setVisible(True)
         self.title.setText(self.tr("Damaged check-in"))

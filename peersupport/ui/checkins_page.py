@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, Qt, Signal
@@ -10,7 +9,6 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
-    QComboBox,
     QHBoxLayout,
     QHeaderView,
     QMessageBox,
@@ -23,12 +21,12 @@ from PySide6.QtWidgets import (
 )
 
 from peersupport.crypto.errors import TamperError
-from peersupport.domain import codes
 from peersupport.services.checkins import CheckinDetail, CheckinFilter, RecordNotFoundError
 from peersupport.ui import style
 from peersupport.ui.checkin_detail import CheckinDetailPane
+from peersupport.ui.checkins_filters import CheckinFilterBar
 from peersupport.ui.checkins_model import CheckinTableModel
-from peersupport.ui.presentation import format_when
+from peersupport.ui.presentation import UNKNOWN_OFFICER, format_when, plural
 from peersupport.ui.task_scope import TaskScope
 
 if TYPE_CHECKING:
@@ -37,18 +35,6 @@ if TYPE_CHECKING:
 Model = CheckinTableModel
 SIDE_BY_SIDE_WIDTH = 1000  # narrower than this, the detail pane goes below the list
 DETAIL_WIDTH = 380
-
-
-def month_label(period: str) -> str:
-    return datetime.strptime(period, "%Y-%m").strftime("%B %Y")
-
-
-def _combo(parent: QWidget, name: str, first: str) -> QComboBox:
-    combo = QComboBox(parent)
-    combo.setAccessibleName(name)
-    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-    combo.addItem(first, None)
-    return combo
 
 
 class CheckinsPage(QWidget):
@@ -64,6 +50,7 @@ class CheckinsPage(QWidget):
         self._detail: CheckinDetail | None = None
         self._total: int | None = None
         self._split_set = False
+        self._refiltered = False
         self._epoch = 0  # bumped by clear(): a question asked before it is void
         self.model = CheckinTableModel(service, self)
 
@@ -96,27 +83,8 @@ class CheckinsPage(QWidget):
         actions.addWidget(self.status)
 
         # -- second row: filters -------------------------------------------------------------
-        self.month = _combo(self, self.tr("Month"), self.tr("All months"))
-        self.incident = _combo(self, self.tr("Incident"), self.tr("All incidents"))
-        for code, text in codes.INCIDENT_CATEGORIES.items():
-            self.incident.addItem(self.tr(text), code)
-        self.contact = _combo(self, self.tr("Contact type"), self.tr("All contact types"))
-        for code, text in codes.CONTACT_TYPES.items():
-            self.contact.addItem(self.tr(text), code)
-        self.officer = _combo(self, self.tr("Officer"), self.tr("All officers"))
-        for combo, chars in ((self.month, 16), (self.incident, 18), (self.contact, 16),
-                             (self.officer, 12)):
-            combo.setMinimumContentsLength(chars)
-            combo.currentIndexChanged.connect(self._apply_filters)
-        self.reset_filters = QPushButton(self.tr("Clear filters"), self)
-        self.reset_filters.setVisible(False)
-        self.reset_filters.clicked.connect(self._reset_filters)
-        filters = QHBoxLayout()
-        filters.addWidget(self.month)
-        filters.addWidget(self.incident, 2)
-        filters.addWidget(self.contact, 1)
-        filters.addWidget(self.officer, 1)
-        filters.addWidget(self.reset_filters)
+        self.filters = CheckinFilterBar(self)
+        self.filters.changed.connect(self._apply_filters)
 
         # -- banners -------------------------------------------------------------------------
         self.damaged_banner = style.error_label(self)
@@ -172,7 +140,7 @@ class CheckinsPage(QWidget):
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(8)
         layout.addLayout(actions)
-        layout.addLayout(filters)
+        layout.addWidget(self.filters)
         layout.addWidget(self.damaged_banner)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.splitter, 1)
@@ -202,19 +170,12 @@ class CheckinsPage(QWidget):
         self._detail_scope.invalidate()
         self._detail = None
         self._total = None
-        for combo in (self.month, self.incident, self.contact, self.officer):
-            combo.blockSignals(True)
-            combo.setCurrentIndex(0)
-        for combo in (self.month, self.officer):
-            while combo.count() > 1:
-                combo.removeItem(combo.count() - 1)
-        for combo in (self.month, self.incident, self.contact, self.officer):
-            combo.blockSignals(False)
+        self.filters.clear()
         self.show_names.setChecked(False)
         self.model.clear()
+        self.table.horizontalHeader().setSortIndicator(Model.DATE, Qt.SortOrder.DescendingOrder)
         self.detail.clear()
         self.status.clear()
-        self.reset_filters.setVisible(False)
         for banner in (self.damaged_banner, self.error_banner):
             banner.clear()
             banner.setVisible(False)
@@ -232,13 +193,7 @@ class CheckinsPage(QWidget):
 
     def delete_checkin(self, checkin_id: str) -> None:
         """Ask, naming the date and officer; then delete (securely erased by the store)."""
-        detail = self._detail if self._detail and self._detail.checkin.id == checkin_id else None
-        if detail is not None:
-            when = format_when(detail.checkin.occurred_at)
-            who = detail.officer.alias if detail.officer else self.tr("a group")
-            text = self.tr("Delete the check-in of {when} with {who}?").format(when=when, who=who)
-        else:
-            text = self.tr("Delete this damaged check-in?")
+        text = self._delete_question(checkin_id)
         epoch = self._epoch
         answer = QMessageBox.question(
             self, self.tr("Delete check-in"),
@@ -255,6 +210,23 @@ class CheckinsPage(QWidget):
             lambda exc: self._show_error(self.tr("The check-in could not be deleted ({kind}).")
                                          .format(kind=type(exc).__name__)),
         )
+
+    def _delete_question(self, checkin_id: str) -> str:
+        detail = self._detail if self._detail and self._detail.checkin.id == checkin_id else None
+        row = self.model.row_of(checkin_id)
+        summary = self.model.summary(row) if row is not None else None
+        if detail is not None:
+            when, officer_id = detail.checkin.occurred_at, detail.checkin.officer_id
+            aliases = {detail.officer.id: detail.officer.alias} if detail.officer else {}
+        elif summary is not None:
+            when, officer_id, aliases = summary.occurred_at, summary.officer_id, \
+                self.model.aliases()
+        else:
+            return self.tr("Delete this damaged check-in?")
+        if officer_id is None:
+            return self.tr("Delete the group check-in of {when}?").format(when=format_when(when))
+        return self.tr("Delete the check-in of {when} with {who}?").format(
+            when=format_when(when), who=aliases.get(officer_id, self.tr(UNKNOWN_OFFICER)))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if (
@@ -294,37 +266,16 @@ class CheckinsPage(QWidget):
 
     def _counts_arrived(self, result: tuple[list[tuple[str, int]], int]) -> None:
         periods, self._total = result
-        chosen = self.month.currentData()
-        self.month.blockSignals(True)
-        while self.month.count() > 1:
-            self.month.removeItem(self.month.count() - 1)
-        for period, count in periods:
-            self.month.addItem(f"{month_label(period)} ({count:,})", period)
-        at = self.month.findData(chosen) if chosen else 0
-        self.month.setCurrentIndex(max(at, 0))
-        self.month.blockSignals(False)
-        if chosen and at < 0:
-            self._apply_filters()  # the chosen month has no check-ins left
+        self.filters.set_periods(periods)
         self._update_status()
 
     def _fill_officers(self) -> None:
-        chosen = self.officer.currentData()
-        aliases = self.model.aliases()
-        self.officer.blockSignals(True)
-        while self.officer.count() > 1:
-            self.officer.removeItem(self.officer.count() - 1)
-        for oid, alias in sorted(aliases.items(), key=lambda kv: kv[1].casefold()):
-            self.officer.addItem(alias, oid)
-        at = self.officer.findData(chosen) if chosen else 0
-        self.officer.setCurrentIndex(max(at, 0))
-        self.officer.blockSignals(False)
-        if chosen and at < 0:
-            self._apply_filters()
+        self.filters.set_officers(self.model.aliases())
 
     def _load_detail(self, checkin_id: str | None, force: bool = False) -> None:
         if checkin_id is None:
             return
-        if not force and checkin_id == self.detail.current_id() and self._detail is not None:
+        if not force and checkin_id == self.detail.current_id():
             return
         self._detail_scope.invalidate()
         self.detail.show_loading(checkin_id)
@@ -357,25 +308,19 @@ class CheckinsPage(QWidget):
         self.changed.emit()
 
     # -- reacting ---------------------------------------------------------------------------
-    def _apply_filters(self, *_: Any) -> None:
-        flt = CheckinFilter(
-            periods=(self.month.currentData(),) if self.month.currentData() else (),
-            incident_category=self.incident.currentData(),
-            contact_type=self.contact.currentData(),
-        )
-        officer_id = self.officer.currentData()
-        self.reset_filters.setVisible(flt != CheckinFilter() or officer_id is not None)
-        if (flt, officer_id) != self.model.filter():
-            self.model.set_filter(flt, officer_id)
+    def _apply_filters(self) -> None:
+        chosen = self.filters.current()
+        if chosen != self.model.filter():
+            self._refiltered = True
+            self.model.set_filter(*chosen)
             self._total = None
             self._load_counts()
 
-    def _reset_filters(self) -> None:
-        for combo in (self.month, self.incident, self.contact, self.officer):
-            combo.blockSignals(True)
-            combo.setCurrentIndex(0)
-            combo.blockSignals(False)
-        self._apply_filters()
+    def _forget_detail(self) -> None:
+        self._detail_scope.invalidate()
+        self._detail = None
+        self.model.set_selected_id(None)
+        self.detail.show_empty()
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
@@ -407,6 +352,9 @@ class CheckinsPage(QWidget):
         row = self.model.row_of(current) if current else None
         if row is not None:
             self._select_row(row)
+        elif current is not None and self._refiltered:
+            self._forget_detail()  # the filter left it out: do not show it beside the list
+        self._refiltered = False
         self._update_status()
 
     def _loading_changed(self, loading: bool) -> None:
@@ -414,16 +362,13 @@ class CheckinsPage(QWidget):
         self._update_status()
 
     def _damaged_changed(self, count: int) -> None:
-        if count == 1:
-            text = self.tr(
-                "⚠ 1 check-in failed its integrity check and is not shown: it may have been "
-                "changed outside this app. “peersupport verify” lists damaged records.")
-        else:
-            text = self.tr(
-                "⚠ {n} check-ins failed their integrity check and are not shown: they may have "
-                "been changed outside this app. “peersupport verify” lists damaged records."
-            ).format(n=f"{count:,}")
-        self.damaged_banner.setText(text if count else "")
+        self.damaged_banner.setText(plural(
+            count,
+            "⚠ 1 check-in failed its integrity check and is not shown: it may have been "
+            "changed outside this app.",
+            "⚠ {n} check-ins failed their integrity check and are not shown: they may have "
+            "been changed outside this app.",
+        ) + " " + self.tr("“peersupport verify” lists damaged records.") if count else "")
         self.damaged_banner.setVisible(bool(count))
 
     def _show_error(self, message: str) -> None:
@@ -440,9 +385,16 @@ class CheckinsPage(QWidget):
         elif officer_id is not None:
             text = self.tr("{n} with this officer").format(n=f"{shown:,}")
         elif self.model.is_complete() or self._total is None or shown >= self._total:
-            text = self.tr("1 check-in") if shown == 1 else \
-                self.tr("{n} check-ins").format(n=f"{shown:,}")
+            text = plural(shown, "1 check-in", "{n} check-ins")
         else:
             text = self.tr("{shown} of {total} · scroll for older").format(
                 shown=f"{shown:,}", total=f"{self._total:,}")
         self.status.setText(text)
+        if self.detail.current_id() is None and not self.model.is_loading():
+            self.detail.show_empty(None if shown else self._nothing_listed())
+
+    def _nothing_listed(self) -> str:
+        flt, officer_id = self.model.filter()
+        if flt != CheckinFilter() or officer_id is not None:
+            return self.tr("No check-ins match these filters.")
+        return self.tr("No check-ins yet. “New check-in…” (Ctrl+N) logs one.")

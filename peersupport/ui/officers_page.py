@@ -7,35 +7,27 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
-    QFormLayout,
     QHBoxLayout,
-    QHeaderView,
     QInputDialog,
-    QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPushButton,
     QSplitter,
-    QTreeWidget,
-    QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from peersupport.domain import codes
 from peersupport.ui import style
-from peersupport.ui.presentation import MASK, RoomyDelegate, format_when, label, plural
+from peersupport.ui.officer_detail import IdRole, OfficerDetail
+from peersupport.ui.presentation import MASK, RoomyDelegate, plural
 from peersupport.ui.task_scope import TaskScope
 
 if TYPE_CHECKING:
     from peersupport.domain.officer import Officer
     from peersupport.services.checkins import CheckinService, CheckinSummary, ForgetPreview
 
-IdRole = Qt.ItemDataRole.UserRole + 1
 
 
 def forget_message(preview: ForgetPreview) -> str:
@@ -52,19 +44,9 @@ def forget_message(preview: ForgetPreview) -> str:
     )
 
 
-def _plain_label(parent: QWidget) -> QLabel:
-    value = QLabel(parent)
-    value.setTextFormat(Qt.TextFormat.PlainText)
-    value.setWordWrap(True)
-    value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return value
-
-
 class OfficersPage(QWidget):
     changed = Signal()  # officers were merged or forgotten: other pages reload
     open_requested = Signal(str)  # a check-in in the timeline was activated
-
-    TIMELINE = ("Date", "Incident", "Contact", "Role")
 
     def __init__(self, service: CheckinService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -105,73 +87,15 @@ class OfficersPage(QWidget):
         left_layout.addLayout(bottom)
 
         # -- the selected officer -------------------------------------------------------------
-        self.placeholder = style.muted(self.tr(
-            "Names are hidden. Type part of a name above, or choose Show names, then select "
-            "an officer to see their check-ins."), self)
-        self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.title = style.heading("", self, 1.3)
-        self.title.setTextFormat(Qt.TextFormat.PlainText)
-        self.merge_button = QPushButton(self.tr("&Merge into…"), self)
-        self.merge_button.setToolTip(self.tr(
-            "This officer was entered twice: move their check-ins to the other entry"))
-        self.merge_button.clicked.connect(self.merge_selected)
-        self.forget_button = QPushButton(self.tr("&Forget this officer…"), self)
-        self.forget_button.setToolTip(self.tr("Delete this officer and every check-in with them"))
-        self.forget_button.clicked.connect(self.forget_selected)
-        heading = QHBoxLayout()
-        heading.addWidget(self.title, 1)
-        heading.addWidget(self.merge_button)
-        heading.addWidget(self.forget_button)
-        self.form = QFormLayout()
-        self.form.setHorizontalSpacing(14)
-        self.full_name = _plain_label(self)
-        self.contact = _plain_label(self)
-        self.notice = _plain_label(self)
-        self.notes = _plain_label(self)
-        for title, value in ((self.tr("Full name"), self.full_name),
-                             (self.tr("Contact"), self.contact),
-                             (self.tr("Notice"), self.notice),
-                             (self.tr("Notes"), self.notes)):
-            value.setAccessibleName(title)
-            self.form.addRow(style.muted(title, self), value)
-        self.timeline_title = QLabel(self.tr("Check-ins"), self)
-        font = self.timeline_title.font()
-        font.setBold(True)
-        self.timeline_title.setFont(font)
-        self.timeline = QTreeWidget(self)
-        self.timeline.setAccessibleName(self.tr("Check-ins with this officer"))
-        self.timeline.setHeaderLabels([self.tr(t) for t in self.TIMELINE])
-        self.timeline.setRootIsDecorated(False)
-        self.timeline.setUniformRowHeights(True)
-        self.timeline.setAlternatingRowColors(True)
-        self.timeline.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.timeline.setItemDelegate(RoomyDelegate(self.timeline))
-        self.timeline.itemActivated.connect(self._timeline_activated)
-        header = self.timeline.header()
-        header.setStretchLastSection(False)
-        fm = self.fontMetrics()
-        header.resizeSection(0, fm.horizontalAdvance("30 Sep 2025 23:59") + 20)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(3, fm.horizontalAdvance("In group") + 24)
-        self.detail = QWidget(self)
-        detail_layout = QVBoxLayout(self.detail)
-        detail_layout.setContentsMargins(14, 0, 0, 0)
-        detail_layout.addLayout(heading)
-        detail_layout.addLayout(self.form)
-        detail_layout.addSpacing(6)
-        detail_layout.addWidget(self.timeline_title)
-        detail_layout.addWidget(self.timeline, 1)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.placeholder, 1)
-        right_layout.addWidget(self.detail, 1)
+        self.detail = OfficerDetail(self)
+        self.detail.merge_button.clicked.connect(self.merge_selected)
+        self.detail.forget_button.clicked.connect(self.forget_selected)
+        self.detail.open_requested.connect(self.open_requested)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.setChildrenCollapsible(False)
         splitter.addWidget(left)
-        splitter.addWidget(right)
+        splitter.addWidget(self.detail)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 600])
         layout = QVBoxLayout(self)
@@ -179,7 +103,6 @@ class OfficersPage(QWidget):
         self.error = style.error_label(self)
         layout.addWidget(self.error)
         layout.addWidget(splitter, 1)
-        self._show_officer(None)
 
     # -- public -------------------------------------------------------------------------------
     def reload(self) -> None:
@@ -198,7 +121,7 @@ class OfficersPage(QWidget):
         self.list.blockSignals(True)
         self.list.clear()
         self.list.blockSignals(False)
-        self.find_field.clear()
+        self.find_field.setText("")  # unlike clear(), also empties the undo history
         self.show_names.setChecked(False)
         self.status.clear()
         self.error.clear()
@@ -297,8 +220,6 @@ class OfficersPage(QWidget):
     def _load_timeline(self, officer_id: str) -> None:
         self._timeline_scope.invalidate()
         self._timeline_count = None
-        self.timeline.clear()
-        self.timeline_title.setText(self.tr("Check-ins (loading…)"))
         service = self._service
         self._timeline_scope.run(
             lambda: service.timeline(officer_id),
@@ -307,20 +228,7 @@ class OfficersPage(QWidget):
 
     def _timeline_arrived(self, officer_id: str, rows: list[CheckinSummary]) -> None:
         self._timeline_count = len(rows)
-        self.timeline_title.setText(plural(len(rows), "{n} check-in", "{n} check-ins"))
-        items = []
-        for s in rows:
-            item = QTreeWidgetItem([
-                format_when(s.occurred_at),
-                label(codes.INCIDENT_CATEGORIES, s.incident_category),
-                label(codes.CONTACT_TYPES, s.contact_type),
-                self.tr("Main") if s.officer_id == officer_id else self.tr("In group"),
-            ])
-            item.setData(0, IdRole, s.id)
-            item.setToolTip(1, item.text(1))
-            item.setToolTip(2, item.text(2))
-            items.append(item)
-        self.timeline.addTopLevelItems(items)
+        self.detail.show_timeline(officer_id, rows)
 
     # -- changes ----------------------------------------------------------------------------
     def _confirm_forget(self, preview: ForgetPreview) -> None:
@@ -369,8 +277,7 @@ class OfficersPage(QWidget):
         self.error.setVisible(True)
 
     def _busy(self, on: bool) -> None:
-        for button in (self.merge_button, self.forget_button):
-            button.setEnabled(not on)
+        self.detail.set_busy(on)
         if on:
             self.error.setVisible(False)
 
@@ -400,30 +307,10 @@ class OfficersPage(QWidget):
             self._load_timeline(officer_id)
 
     def _show_officer(self, officer_id: str | None) -> None:
-        officer = self._officers.get(officer_id) if officer_id else None
-        self.placeholder.setVisible(officer is None)
-        self.detail.setVisible(officer is not None)
-        if officer is None:
+        if officer_id is None:
             self._timeline_scope.invalidate()
             self._timeline_count = None
-            for value in (self.title, self.full_name, self.contact, self.notice, self.notes):
-                value.clear()
-            self.timeline.clear()
-            return
-        self.title.setText(officer.alias)
-        self.full_name.setText(officer.full_name or "—")
-        self.contact.setText(officer.contact or "—")
-        self.notice.setText(
-            self.tr("Confidentiality notice given {when}").format(
-                when=format_when(officer.notice_given_at))
-            if officer.notice_given_at else self.tr("Not recorded yet")
-        )
-        self.notes.setText(officer.notes or "—")
-
-    def _timeline_activated(self, item: QTreeWidgetItem, _column: int) -> None:
-        checkin_id = item.data(0, IdRole)
-        if checkin_id:
-            self.open_requested.emit(checkin_id)
+        self.detail.show_officer(self._officers.get(officer_id) if officer_id else None)
 
     def _choice_labels(self, exclude: str) -> dict[str, str]:
         """Label -> officer id for every other officer; duplicate aliases told apart."""

@@ -9,8 +9,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QLabel,
+    QSizePolicy,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QWidget,
+)
 
 if TYPE_CHECKING:
     from peersupport.domain import codes
@@ -47,6 +53,19 @@ def officer_text(summary: CheckinSummary, aliases: dict[str, str], reveal: bool)
         return f"Group ({len(others)} named)" if others else "Group"
     name = aliases.get(summary.officer_id, UNKNOWN_OFFICER) if reveal else MASK
     return f"{name} +{len(others)}" if others else name
+
+
+def record_label(parent: QWidget) -> QLabel:
+    """A label for text from a record: plain text (never markup), wrapped, selectable."""
+    value = QLabel(parent)
+    value.setTextFormat(Qt.TextFormat.PlainText)
+    value.setWordWrap(True)
+    value.setTextInteractionFlags(
+        Qt.TextInteractionFlag.TextSelectableByMouse
+        | Qt.TextInteractionFlag.TextSelectableByKeyboard
+    )
+    value.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    return value
 
 
 class RoomyDelegate(QStyledItemDelegate):

@@ -35,6 +35,7 @@ from peersupport.ui.presentation import (
     RoomyDelegate,
     format_when,
     label,
+    plural,
 )
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class _Relay(QObject):
     """Carries batches from the search thread to the UI thread (queued signals)."""
 
     found = Signal(object)  # list[Result]
-    ended = Signal(bool)  # True when MAX_RESULTS was reached
+    ended = Signal(bool, int)  # MAX_RESULTS reached; check-ins that failed authentication
     failed = Signal(str)
 
 
@@ -109,7 +110,10 @@ class _Search:
         return Result(checkin_id, c.occurred_at, c.incident_category, alias)
 
     def _run(self) -> None:
-        batches = self._service.search(self._text, BATCH, self.cancel.is_set)
+        damaged: list[str] = []
+        batches = self._service.search(
+            self._text, BATCH, self.cancel.is_set, on_damaged=damaged.append
+        )
         try:
             seen: set[str] = set()
             for hits in batches:
@@ -123,7 +127,7 @@ class _Search:
                             result = Result(hit.checkin_id)  # adds to an earlier line
                         elif len(seen) >= MAX_RESULTS:
                             self._emit(batch)
-                            self.relay.ended.emit(True)
+                            self.relay.ended.emit(True, len(damaged))
                             return
                         else:
                             seen.add(hit.checkin_id)
@@ -132,7 +136,7 @@ class _Search:
                     result.hits.append((hit.field, hit.snippet))
                 self._emit(batch)
             if not self.cancel.is_set():
-                self.relay.ended.emit(False)
+                self.relay.ended.emit(False, len(damaged))
         except Exception as exc:  # handed to the UI thread by type only
             if not self.cancel.is_set():
                 self.relay.failed.emit(type(exc).__name__)
@@ -192,6 +196,8 @@ class SearchPanel(QWidget):
         self.status = style.muted(self.tr(
             "Search runs on this computer, over your unlocked vault. Nothing you type here "
             "is saved."), self)
+        self.damaged = style.error_label(self)
+        self.damaged.setTextFormat(Qt.TextFormat.PlainText)
         self.results = QListWidget(self)
         self.results.setAccessibleName(self.tr("Search results"))
         self.results.setWordWrap(True)
@@ -214,6 +220,7 @@ class SearchPanel(QWidget):
         layout.addWidget(title)
         layout.addLayout(row)
         layout.addWidget(self.status)
+        layout.addWidget(self.damaged)
         layout.addWidget(self.results, 1)
 
     # -- public -------------------------------------------------------------------------------
@@ -240,7 +247,7 @@ class SearchPanel(QWidget):
             old.stop(wait=True)
         self._retired = [s for s in self._retired if s.thread.is_alive()]
         self.field.blockSignals(True)
-        self.field.clear()
+        self.field.setText("")  # unlike clear(), also empties the undo history
         self.field.blockSignals(False)
         self.show_names.setChecked(False)
         self._wipe_results()
@@ -269,7 +276,8 @@ class SearchPanel(QWidget):
             return
         search = _Search(self._service, text)
         search.relay.found.connect(lambda batch: self._found(search, batch))
-        search.relay.ended.connect(lambda limited: self._ended(search, limited))
+        search.relay.ended.connect(
+            lambda limited, damaged: self._ended(search, limited, damaged))
         search.relay.failed.connect(lambda kind: self._failed(search, kind))
         self._cancels.append(search.cancel)
         self._search = search
@@ -307,7 +315,7 @@ class SearchPanel(QWidget):
         self.status.setText(self.tr("Searching… {n} found").format(n=f"{count:,}"))
         self.progress.emit(count)
 
-    def _ended(self, search: _Search, limited: bool) -> None:
+    def _ended(self, search: _Search, limited: bool, damaged: int) -> None:
         if not self._current(search):
             return
         self._search = None
@@ -324,6 +332,13 @@ class SearchPanel(QWidget):
             text = self.tr("{n} check-ins found. Enter or double-click opens one.").format(
                 n=f"{count:,}")
         self.status.setText(text)
+        if damaged:
+            self.damaged.setText(plural(
+                damaged,
+                "⚠ 1 check-in could not be searched: it failed its integrity check.",
+                "⚠ {n} check-ins could not be searched: they failed their integrity check.",
+            ) + " " + self.tr("“peersupport verify” lists damaged records."))
+        self.damaged.setVisible(bool(damaged))
         self.finished.emit(count)
 
     def _failed(self, search: _Search, kind: str) -> None:
@@ -335,6 +350,8 @@ class SearchPanel(QWidget):
 
     # -- showing ----------------------------------------------------------------------------
     def _wipe_results(self) -> None:
+        self.damaged.clear()
+        self.damaged.setVisible(False)
         self._results.clear()
         self._items.clear()
         self.results.blockSignals(True)

@@ -93,6 +93,7 @@ class Workspace(QWidget):
             page = CheckinsPage(self.service, self.pages)
             page.new_requested.connect(self.new_checkin_requested)
             page.edit_requested.connect(self.edit_checkin_requested)
+            page.changed.connect(self._reload_officers)
             self.checkins_page = page
             return page
         if self.service is not None and key == "officers":
@@ -100,6 +101,7 @@ class Workspace(QWidget):
 
             officers = OfficersPage(self.service, self.pages)
             officers.changed.connect(self.refresh)
+            officers.open_requested.connect(self.open_checkin)
             self.officers_page = officers
             return officers
         if self.service is not None and key == "search":
@@ -122,6 +124,10 @@ class Workspace(QWidget):
         """Reload what the pages show after a change (a save, a merge, a delete)."""
         if self.checkins_page is not None:
             self.checkins_page.reload()
+        if self.officers_page is not None:
+            self.officers_page.reload()
+
+    def _reload_officers(self) -> None:
         if self.officers_page is not None:
             self.officers_page.reload()
 
