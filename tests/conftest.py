@@ -12,7 +12,6 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 import peersupport.ui  # noqa: F401  (guards Qt for Python 6.12.0 on Python 3.11; see there)
-
 from peersupport.crypto.kdf import KdfProfile
 from peersupport.crypto.secret import SecretKey
 from peersupport.paths import DataDir, ensure

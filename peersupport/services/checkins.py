@@ -17,8 +17,10 @@ from peersupport.store.checkins import (
     NO_FILTER,
     TEXT_FIELDS,
     CheckinFilter,
+    CheckinPage,
     CheckinRepository,
     CheckinSummary,
+    PageCursor,
 )
 from peersupport.store.drafts import CHECKIN_DRAFT_ID, DraftRepository
 from peersupport.store.officers import OfficerRepository, RecordNotFoundError
@@ -32,9 +34,12 @@ __all__ = [
     "NO_FILTER",
     "CheckinDetail",
     "CheckinFilter",
+    "CheckinPage",
     "CheckinService",
     "CheckinSummary",
     "ForgetPreview",
+    "MonthIndexRebuild",
+    "PageCursor",
     "RecordNotFoundError",
     "SearchHit",
     "ValidationError",
@@ -75,6 +80,12 @@ class ForgetPreview:
     checkins: int  # check-ins with this officer as the main officer: deleted
     group_mentions: int  # group check-ins that list them: they are removed from the list
     checkin_ids: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class MonthIndexRebuild:
+    months: int  # months indexed
+    damaged: list[str]  # check-ins whose summary failed authentication: left out
 
 
 def _snippet(text: str, start: int, length: int, width: int = 40) -> str:
@@ -185,9 +196,42 @@ class CheckinService:
     ) -> tuple[list[CheckinSummary], list[str], str | None]:
         """Whole periods, newest first, older than ``before_period``, until at least
         ``min_rows`` rows. Returns the rows, damaged ids, and the oldest period included
-        (``None`` when there is nothing older). Cost does not grow with the vault's size."""
+        (``None`` when there is nothing older). Cost does not grow with the vault's size,
+        but it does with the size of the months it returns (every row of them is opened):
+        ``page_after`` does not."""
         with self._vault.transaction() as s:
             return self._repos(s)[0].page(before_period, min_rows, flt)
+
+    def page_after(
+        self, cursor: PageCursor | None, min_rows: int, flt: CheckinFilter = NO_FILTER
+    ) -> CheckinPage:
+        """The next ``min_rows`` rows (at least one; fewer at the end) below ``cursor``
+        (``None``: from the newest), newest first, in the order of ``summaries``. Continue
+        with ``page.next`` until it is ``None``. Months are not returned whole: a page may
+        stop inside one, and the next continues right below it. Only the summaries returned
+        are opened (plus one sealed index per month touched), so the cost depends neither on
+        the vault's size nor on how many check-ins a month holds. A month whose index fails
+        authentication or does not match its check-ins is read whole instead, correctly,
+        and named in ``page.damaged_indexes`` (``rebuild_month_indexes`` repairs it)."""
+        with self._vault.transaction() as s:
+            return self._repos(s)[0].page_after(cursor, min_rows, flt)
+
+    def rebuild_month_indexes(self) -> MonthIndexRebuild:
+        """Build every month's sealed index again from the check-ins (one transaction):
+        for indexes reported damaged, or for a vault written before the index existed."""
+        with self._vault.transaction() as s:
+            months, damaged = self._repos(s)[0].rebuild_month_indexes()
+        return MonthIndexRebuild(months, damaged)
+
+    def ensure_month_indexes(self) -> bool:
+        """Build the month indexes if check-ins exist but none is indexed (run at unlock;
+        cheap when there is nothing to do). Returns whether it built them."""
+        with self._vault.transaction() as s:
+            repo = self._repos(s)[0]
+            if not repo.needs_month_indexes():
+                return False
+            repo.rebuild_month_indexes()
+        return True
 
     def count(self) -> int:
         with self._vault.transaction() as s:

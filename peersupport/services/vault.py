@@ -310,7 +310,14 @@ class VaultService:
             engine.dispose()
             data_key.wipe()
             raise
-        return UnlockedVault(self.data_dir, engine, vault_id, key_id, data_key, self.profile)
+        opened = UnlockedVault(self.data_dir, engine, vault_id, key_id, data_key, self.profile)
+        try:
+            # check-ins written before the sealed month index existed: index them once
+            opened.checkins().ensure_month_indexes()
+        except BaseException:
+            opened.lock()
+            raise
+        return opened
 
     def _copy_before_migration(self, engine: Engine, data_key: SecretKey, vault_id: str) -> None:
         """An encrypted copy of the whole database, written before any migration runs."""

@@ -72,6 +72,19 @@ class CheckinRow(Base):
     notes_sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class CheckinMonthRow(Base):
+    """The sealed index of one month's check-ins: each one's exact time and id, sorted, so
+    the newest rows can be found without opening every summary of the month."""
+
+    __tablename__ = "checkin_month"
+
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # YYYY-MM
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    entries_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 class DraftRow(Base):
     """A form that was open when the vault locked; restored after unlock, then removed."""
 
@@ -123,6 +136,12 @@ PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
         "recipient_class": "fixed category code, for anonymized counts",
         "duration_bucket": "coarse duration code, for anonymized counts",
         "referral_types": "fixed referral codes, for anonymized counts",
+    },
+    "checkin_month": {
+        "period": "coarse month, the same value check-ins of that month hold in clear",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
     },
     "draft": {
         "id": "random UUID",

@@ -17,11 +17,16 @@ RECORD_SCHEMA_VERSION = 1
 
 @dataclass(frozen=True)
 class SealedTable:
-    """How one table is sealed: which fields, and which plaintext columns are bound in."""
+    """How one table is sealed: which fields, and which plaintext columns are bound in.
+
+    ``id_column`` names the column bound in as the record id; ``binary_fields`` are sealed
+    as bytes (the others are text)."""
 
     model: type[Base]
     fields: tuple[str, ...]
     metadata_columns: tuple[str, ...]
+    id_column: str = "id"
+    binary_fields: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -65,7 +70,8 @@ class RowSealer:
 
     def _row_aads(self, spec: SealedTable, row: Any, fields: Sequence[str]) -> list[bytes]:
         metadata = [getattr(row, col) for col in spec.metadata_columns]
-        return self._aads(spec, fields, row.id, row.key_id, row.schema_version, metadata)
+        record_id = getattr(row, spec.id_column)
+        return self._aads(spec, fields, record_id, row.key_id, row.schema_version, metadata)
 
     def stamp(self, row: Base) -> None:
         """Set the columns that say how a row is sealed, before sealing its fields."""
@@ -80,6 +86,28 @@ class RowSealer:
         seal_text = self._cipher.seal_text
         for field, aad in zip(names, self._row_aads(spec, row, names), strict=True):
             setattr(row, spec.column(field), seal_text(values[field], aad))
+
+    def seal_binary(self, spec: SealedTable, row: Base, field: str, value: bytes) -> None:
+        (aad,) = self._row_aads(spec, row, (field,))
+        setattr(row, spec.column(field), self._cipher.seal_bytes(value, aad))
+
+    def open_binary(self, spec: SealedTable, row: Any, field: str) -> bytes:
+        """Open a field sealed with ``seal_binary``; raises TamperError if it fails."""
+        (aad,) = self._row_aads(spec, row, (field,))
+        return self._open_bytes(getattr(row, spec.column(field)), aad)
+
+    def open_binary_values(
+        self, spec: SealedTable, field: str, record_id: object, key_id: object, schema: object,
+        metadata: Sequence[object], blob: object,
+    ) -> bytes:
+        """``open_binary`` from the row's values by position (see ``open_values``)."""
+        (aad,) = self._aads(spec, (field,), record_id, key_id, schema, metadata)
+        return self._open_bytes(blob, aad)
+
+    def _open_bytes(self, blob: object, aad: bytes) -> bytes:
+        if type(blob) is not bytes:  # e.g. text written into the column by hand
+            raise TamperError("sealed value is not stored as bytes")
+        return self._cipher.open_bytes(blob, aad)
 
     def open(self, spec: SealedTable, row: Any, field: str) -> str:
         return self.open_fields(spec, row, (field,))[field]

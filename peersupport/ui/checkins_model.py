@@ -64,7 +64,7 @@ class CheckinTableModel(QAbstractTableModel):
         self._filter = NO_FILTER
         self._officer_id: str | None = None
         self._sort: tuple[int, Qt.SortOrder] = self.NATURAL_SORT
-        self._oldest: str | None = None
+        self._oldest: Any = None  # a PageCursor: where the next page continues
         self._more = False
         self._complete = False
         self._loading = False
@@ -223,7 +223,7 @@ class CheckinTableModel(QAbstractTableModel):
 
         def work() -> tuple[dict[str, str] | None, Any]:
             aliases = service.aliases() if first else None
-            return aliases, service.page(before, rows, flt)
+            return aliases, service.page_after(before, rows, flt)
 
         self._loading_all = False
         self._set_loading(True)
@@ -239,9 +239,10 @@ class CheckinTableModel(QAbstractTableModel):
         )
 
     def _page_arrived(self, result: Any, first: bool) -> None:
-        aliases, (rows, damaged, oldest) = result
-        self._oldest = oldest
-        self._more = oldest is not None
+        aliases, page = result
+        rows, damaged = page.rows, page.damaged
+        self._oldest = page.next
+        self._more = page.next is not None
         self._complete = not self._more
         if first:
             self._replace(aliases, rows, damaged)

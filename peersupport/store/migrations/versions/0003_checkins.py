@@ -1,4 +1,5 @@
-"""Check-ins (coarse codes in plaintext, everything else sealed) and sealed form drafts.
+"""Check-ins (coarse codes in plaintext, everything else sealed), the sealed per-month index of
+check-ins, and sealed form drafts.
 
 Revision ID: 0003_checkins
 Revises: 0002_officers
@@ -34,6 +35,14 @@ def upgrade() -> None:
     )
     op.create_index("ix_checkin_period", "checkin", ["period"])
     op.create_table(
+        "checkin_month",
+        sa.Column("period", sa.String(7), primary_key=True),
+        sa.Column("vault_id", sa.String(36), sa.ForeignKey("vault.id"), nullable=False),
+        sa.Column("key_id", sa.String(32), nullable=False),
+        sa.Column("schema_version", sa.Integer, nullable=False),
+        sa.Column("entries_sealed", sa.LargeBinary, nullable=False),
+    )
+    op.create_table(
         "draft",
         sa.Column("id", sa.String(36), primary_key=True),
         sa.Column("vault_id", sa.String(36), sa.ForeignKey("vault.id"), nullable=False),
@@ -45,5 +54,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("draft")
+    op.drop_table("checkin_month")
     op.drop_index("ix_checkin_period", "checkin")
     op.drop_table("checkin")
