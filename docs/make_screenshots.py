@@ -16,6 +16,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication
 
 from peersupport.paths import ensure
+from peersupport.services.demo import fill
 from peersupport.services.vault import VaultService, new_recovery_key
 from peersupport.ui.app import AppController, create_application
 from peersupport.ui.first_run import FirstRunWizard
@@ -47,7 +48,9 @@ def main() -> int:
 
         root = Path(tmp) / "vault"
         key, _ = new_recovery_key()
-        VaultService(ensure(root)).create(PASSPHRASE, key).lock()
+        demo_vault = VaultService(ensure(root)).create(PASSPHRASE, key)
+        fill(demo_vault, 120, seed=7)
+        demo_vault.lock()
         controller = AppController(root)
         controller.start()
         window = controller.window
@@ -58,8 +61,20 @@ def main() -> int:
         deadline = time.monotonic() + 30
         while not controller.is_unlocked() and time.monotonic() < deadline:
             settle(app, 0.1)
-        settle(app)
-        window.grab().save(str(out / "unlocked.png"))
+        settle(app, 1.0)
+        workspace = window.workspace
+        assert workspace is not None and workspace.checkins_page is not None
+        workspace.checkins_page.table.selectRow(1)
+        settle(app, 0.5)
+        window.grab().save(str(out / "checkins.png"))
+        form = controller.open_checkin_form()
+        settle(app, 0.5)
+        if form is not None:
+            form.grab().save(str(out / "checkin-form.png"))
+            form.discard()  # type: ignore[attr-defined]
+        workspace.show_section("officers")
+        settle(app, 0.5)
+        window.grab().save(str(out / "officers.png"))
         controller.shutdown()
         wait_for_tasks()
     print(f"screenshots written to {out}")
