@@ -109,3 +109,28 @@ def test_demo_vault_and_bulk_insert_leave_no_plaintext(
     vault.lock()
     words = [s.split()[1] + " " + s.split()[2] for s in demo_data.SENTENCES[:8]]
     assert_clean(data_dir.root, ["Demo Officer", "(fictional)", "DEMO-20", *words])
+
+
+def test_deleting_a_checkin_leaves_no_copy_of_its_blobs_in_the_write_ahead_log(vault) -> None:
+    """Even the ciphertext of a deleted check-in is gone from every file at once, not only
+    after the next lock: a later key compromise must not revive it."""
+    from datetime import UTC, datetime
+
+    from peersupport.domain.checkin import CheckIn
+    from peersupport.domain.officer import Officer
+    from peersupport.store.models import CheckinRow
+
+    service = vault.checkins()
+    officer = Officer(alias="wal probe")
+    checkin = CheckIn(
+        occurred_at=datetime(2026, 3, 4, 5, 6, tzinfo=UTC), officer_id=officer.id,
+        incident_category="other", contact_type="phone", initiated_by="self",
+        recipient_class="sworn", duration_minutes=20, notes="x" * 900,
+    )
+    service.save(checkin, [officer])
+    with vault.transaction() as s:
+        notes_blob = bytes(s.get(CheckinRow, checkin.id).notes_sealed)
+    service.delete(checkin.id)
+    for path in vault.data_dir.root.rglob("*"):
+        if path.is_file():
+            assert notes_blob[13:45] not in path.read_bytes(), path.name

@@ -148,8 +148,11 @@ class CheckinService:
         return checkin.id
 
     def delete(self, checkin_id: str) -> None:
+        """Delete a check-in; secure_delete overwrites it in the database file, and the
+        checkpoint empties the write-ahead log of its older copies."""
         with self._vault.transaction() as s:
             self._repos(s)[0].delete(checkin_id)
+        self._vault.checkpoint()
 
     def mark_notice_given(self, officer_id: str, when: datetime) -> None:
         with self._vault.transaction() as s:
@@ -282,6 +285,7 @@ class CheckinService:
                 keep.notice_given_at = gone.notice_given_at
             officers.update(keep)
             officers.delete(merge_id)
+        self._vault.checkpoint()
         return changed
 
     def forget_preview(self, officer_id: str) -> ForgetPreview:
@@ -316,6 +320,7 @@ class CheckinService:
                     checkins.update(checkin)
                     preview.group_mentions += 1
             officers.delete(officer_id)
+        self._vault.checkpoint()
         return preview
 
     # -- search ----------------------------------------------------------------------------

@@ -104,6 +104,11 @@ class UnlockedVault:
             raise VaultLockedError("the vault is locked")
         return self._engine
 
+    def checkpoint(self) -> None:
+        """Fold the write-ahead log into the database and empty it, so that old versions
+        of deleted rows do not linger in the log file (best effort: readers can delay it)."""
+        store_engine.checkpoint(self._live_engine())
+
     def lock(self) -> None:
         """Checkpoint and close the database, zero the data key, drop cipher objects."""
         engine, self._engine = self._engine, None
