@@ -408,7 +408,7 @@ def test_unlocking_an_old_vault_writes_an_encrypted_copy_then_migrates(
     vault.lock()
     db = service.data_dir.database
     # make it look like a vault written by a release that knew only revision 0001_vault
-    for table in ("draft", "checkin_month", "checkin", "officer"):  # everything newer than 0001
+    for table in ("vault_secret", "draft", "checkin_month", "checkin", "officer"):  # after 0001
         raw_execute(db, f"DROP TABLE {table}")
     raw_execute(db, "UPDATE alembic_version SET version_num = '0001_vault'")
     assert list(service.data_dir.backups.iterdir()) == []

@@ -204,8 +204,8 @@ def test_verify_right_passphrase_exits_0_and_prints_counts(initialized: Initiali
     assert result.err == ""
     assert result.out == (
         "database integrity: ok\n"
-        "records: checkin: 0, checkin_month: 0, draft: 0, officer: 0\n"
-        "sealed fields: 0 checked, 0 failed\n"
+        "records: checkin: 0, checkin_month: 0, draft: 0, officer: 0, vault_secret: 1\n"
+        "sealed fields: 1 checked, 0 failed\n"
     )
 
 

@@ -226,3 +226,28 @@ def test_preferences_change_idle_time_and_are_saved(qtbot, controller: AppContro
     assert controller.idle.timeout_ms() == 12 * 60_000
     assert '"idle_lock_minutes": 12' in controller.data.settings.read_text()
     assert "12 min idle" in controller.window.state_label.text()
+
+
+def test_a_notice_changed_outside_the_app_is_reported_after_unlock_and_restored(
+    qtbot, controller: AppController, locked_vault: UnlockedVault, service: VaultService
+):
+    from tests._support import raw_execute
+
+    original = service.read_notice()
+    raw_execute(locked_vault.data_dir.database, "UPDATE vault SET notice_text = ?",
+                ("Everything you say will be reported.",))
+    _unlock(qtbot, controller)
+    qtbot.waitUntil(lambda: controller._notice_box is not None
+                    and controller._notice_box.isVisible(), timeout=5_000)
+    box = controller._notice_box
+    assert "changed outside" in box.text()
+    restore = next(b for b in box.buttons() if "Restore" in b.text())
+    qtbot.mouseClick(restore, Qt.MouseButton.LeftButton)
+    assert controller.vault.notice() == original
+    assert controller.vault.check_notice() == "ok"
+
+
+def test_an_untouched_notice_raises_no_warning(qtbot, controller: AppController):
+    _unlock(qtbot, controller)
+    qtbot.wait(100)
+    assert controller._notice_box is None

@@ -36,7 +36,8 @@ from peersupport.store import migrate, snapshot, vault_meta
 from peersupport.store.models import VaultRow
 from peersupport.store.officers import OfficerList, OfficerRepository
 from peersupport.store.sealing import RowSealer
-from peersupport.store.verification import authenticate_all
+from peersupport.store.vault_secrets import NOTICE, VaultSecretRepository
+from peersupport.store.verification import authenticate_all, notice_problem
 
 if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinService
@@ -152,8 +153,33 @@ class UnlockedVault:
             return vault_meta.read_vault(s).notice_text
 
     def set_notice(self, text: str) -> None:
+        """Store the public notice and its sealed, authenticating copy together."""
         with self.transaction() as s:
             vault_meta.read_vault(s).notice_text = text
+            VaultSecretRepository(s, self.sealer).put(NOTICE, text)
+
+    def check_notice(self) -> str:
+        """Compare the public notice (readable while locked, so not authenticated) with its
+        sealed copy. Returns 'ok', 'sealed' (no copy yet: the current text was sealed now),
+        'changed' (edited outside the app) or 'unreadable' (the copy failed to open)."""
+        with self.transaction() as s:
+            problem = notice_problem(s, self.sealer)
+            if problem is not None:
+                return problem
+            secrets_repo = VaultSecretRepository(s, self.sealer)
+            if secrets_repo.get(NOTICE) is None:
+                secrets_repo.put(NOTICE, vault_meta.read_vault(s).notice_text)
+                return "sealed"
+        return "ok"
+
+    def restore_notice(self) -> str:
+        """Put back the notice as last set in the app (its sealed copy); returns it."""
+        with self.transaction() as s:
+            sealed = VaultSecretRepository(s, self.sealer).get(NOTICE)
+            if sealed is None:
+                raise VaultCorruptError("there is no sealed copy of the notice")
+            vault_meta.read_vault(s).notice_text = sealed
+            return sealed
 
     def set_passphrase(self, new_passphrase: str) -> None:
         """Re-wrap the data key under a new passphrase (new salt) in one transaction."""
@@ -236,7 +262,9 @@ class VaultService:
             os.fsync(handle.fileno())
         os.replace(tmp, final)
         fsync_dir(final.parent)
-        return self._open_with_key(data_key, vault_id, key_id)
+        opened = self._open_with_key(data_key, vault_id, key_id)
+        opened.check_notice()  # seals the authenticating copy of the notice
+        return opened
 
     # -- opening ------------------------------------------------------------------------
     def _engine(self) -> Engine:

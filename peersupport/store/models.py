@@ -97,6 +97,19 @@ class DraftRow(Base):
     payload_sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class VaultSecretRow(Base):
+    """Sealed values that belong to the vault as a whole (e.g. the copy of the notice that
+    authenticates the public one). ``id`` is a fixed name, bound into the associated data."""
+
+    __tablename__ = "vault_secret"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 # Every plaintext column, and why it may be plaintext. Anything else must be sealed.
 PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     "vault": {
@@ -145,6 +158,12 @@ PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     },
     "draft": {
         "id": "random UUID",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+    },
+    "vault_secret": {
+        "id": "fixed name of the value (e.g. 'notice')",
         "vault_id": "random UUID",
         "key_id": "random key id",
         "schema_version": "format number",

@@ -14,10 +14,24 @@ from peersupport.store.checkins import CHECKIN_TABLE, CheckinRepository
 from peersupport.store.drafts import DRAFT_TABLE
 from peersupport.store.officers import OFFICER_TABLE
 from peersupport.store.sealing import RowSealer, SealedTable
+from peersupport.store.vault_meta import read_vault
+from peersupport.store.vault_secrets import NOTICE, VAULT_SECRET_TABLE, VaultSecretRepository
 
 SEALED_TABLES: tuple[SealedTable, ...] = (
-    OFFICER_TABLE, CHECKIN_TABLE, CHECKIN_MONTH_TABLE, DRAFT_TABLE,
+    OFFICER_TABLE, CHECKIN_TABLE, CHECKIN_MONTH_TABLE, DRAFT_TABLE, VAULT_SECRET_TABLE,
 )
+
+
+def notice_problem(session: Session, sealer: RowSealer) -> str | None:
+    """'changed' when the public notice differs from its sealed copy, 'unreadable' when the
+    copy fails to open, None when they agree or no copy exists yet."""
+    try:
+        sealed = VaultSecretRepository(session, sealer).get(NOTICE)
+    except TamperError:
+        return "unreadable"
+    if sealed is None or sealed == read_vault(session).notice_text:
+        return None
+    return "changed"
 
 
 @dataclass
@@ -48,4 +62,6 @@ def authenticate_all(session: Session, sealer: RowSealer) -> SealedFieldReport:
     # still be right (it reads such a month whole), but the index must be rebuilt
     for period in CheckinRepository(session, sealer).month_index_problems():
         report.failures.append((CHECKIN_MONTH_TABLE.name, period, "entries"))
+    if notice_problem(session, sealer) == "changed":
+        report.failures.append(("vault", read_vault(session).id, "notice_text"))
     return report

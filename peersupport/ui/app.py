@@ -116,6 +116,7 @@ class AppController(QObject):
         self.window: MainWindow | None = None
         self.wizard: QWidget | None = None
         self._recovery_dialog: QDialog | None = None
+        self._notice_box: QMessageBox | None = None
         self.instance = SingleInstance(self.data.root, self.data.lock_file, self)
         self.idle = IdleWatcher(self.settings.idle_lock_minutes * 60_000, self)
         self.idle.idle.connect(self.lock)
@@ -285,6 +286,7 @@ class AppController(QObject):
         if app is not None:  # watch input only while there is something to protect
             app.installEventFilter(self.idle)
         self.unlocked.emit()
+        self._check_notice()
         self._restore_draft()
 
     # -- locking ----------------------------------------------------------------------------
@@ -392,6 +394,51 @@ class AppController(QObject):
             return
         if draft is not None:
             self.open_checkin_form(draft.get("checkin_id"), draft=draft)
+
+    def _check_notice(self) -> None:
+        """The notice is readable (and so editable) while locked; compare it with its sealed
+        copy and tell the supporter if someone changed it outside the app."""
+        if self.vault is None:
+            return
+        try:
+            status = self.vault.check_notice()
+        except Exception as exc:
+            log.warning("notice check failed: %s", hygiene.describe_exception(exc))
+            return
+        if status not in ("changed", "unreadable"):
+            return
+        box = QMessageBox(self.window)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Confidentiality notice changed"))
+        if status == "changed":
+            box.setText(self.tr(
+                "The confidentiality notice officers are shown was changed outside Peer "
+                "Support since you last set it."))
+            box.setInformativeText(self.tr(
+                "Restore the notice you set, unless you know why it was changed."))
+            restore = box.addButton(self.tr("&Restore my notice"),
+                                    QMessageBox.ButtonRole.AcceptRole)
+        else:
+            box.setText(self.tr("The sealed copy of the confidentiality notice failed its "
+                                "integrity check."))
+            box.setInformativeText(self.tr("Check the notice text in the vault, then keep it."))
+            restore = None
+        keep = box.addButton(self.tr("&Keep the current text"), QMessageBox.ButtonRole.RejectRole)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("noticeChangedBox")
+
+        def answered(button: Any) -> None:
+            vault = self.vault
+            if vault is None:
+                return
+            if restore is not None and button is restore:
+                vault.restore_notice()
+            elif button is keep:
+                vault.set_notice(vault.notice())
+
+        box.buttonClicked.connect(answered)
+        box.open()
+        self._notice_box = box
 
     def _focus_search(self) -> None:
         if self.window is not None and self.window.workspace is not None:

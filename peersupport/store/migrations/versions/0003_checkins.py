@@ -1,5 +1,5 @@
 """Check-ins (coarse codes in plaintext, everything else sealed), the sealed per-month index of
-check-ins, and sealed form drafts.
+check-ins, sealed form drafts, and sealed vault-wide values (the notice's authenticating copy).
 
 Revision ID: 0003_checkins
 Revises: 0002_officers
@@ -50,9 +50,18 @@ def upgrade() -> None:
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("payload_sealed", sa.LargeBinary, nullable=False),
     )
+    op.create_table(
+        "vault_secret",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("vault_id", sa.String(36), sa.ForeignKey("vault.id"), nullable=False),
+        sa.Column("key_id", sa.String(32), nullable=False),
+        sa.Column("schema_version", sa.Integer, nullable=False),
+        sa.Column("value_sealed", sa.LargeBinary, nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("vault_secret")
     op.drop_table("draft")
     op.drop_table("checkin_month")
     op.drop_index("ix_checkin_period", "checkin")
