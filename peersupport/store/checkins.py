@@ -14,13 +14,11 @@ Order: newest first means by period, then exact time, then id, all descending, e
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.orm import Session
@@ -34,9 +32,33 @@ from peersupport.store.checkin_months import (
     time_key,
     unpack_entry,
 )
+from peersupport.store.checkin_records import (
+    NO_FILTER,
+    CheckinFilter,
+    CheckinPage,
+    CheckinSummary,
+    PageCursor,
+    PageSlice,
+    TextScan,
+    parse_summary,
+    summary_of,
+    summary_payload,
+)
 from peersupport.store.models import CheckinRow
 from peersupport.store.officers import RecordNotFoundError
 from peersupport.store.sealing import RowSealer, SealedTable
+
+__all__ = [  # the records live in checkin_records; importing them from here keeps working
+    "CHECKIN_TABLE",
+    "NO_FILTER",
+    "TEXT_FIELDS",
+    "CheckinFilter",
+    "CheckinPage",
+    "CheckinRepository",
+    "CheckinSummary",
+    "PageCursor",
+    "TextScan",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,83 +75,6 @@ CHECKIN_TABLE = SealedTable(
 TEXT_FIELDS = ("notes", "incident_ref", "referral_providers")
 _TABLE = CheckinRow.metadata.tables[CheckinRow.__tablename__]
 _COLUMNS = tuple(c.name for c in _TABLE.columns)
-
-
-@dataclass(frozen=True)
-class CheckinFilter:
-    """Filters on plaintext codes (answered by the database without decrypting)."""
-
-    periods: tuple[str, ...] = ()
-    incident_category: str | None = None
-    contact_type: str | None = None
-
-
-NO_FILTER = CheckinFilter()
-
-
-@dataclass(slots=True)
-class CheckinSummary:
-    """What a list row shows: one decryption per row."""
-
-    id: str
-    period: str
-    incident_category: str
-    contact_type: str
-    occurred_at: datetime
-    officer_id: str | None
-    group_officer_ids: list[str]
-    follow_up: bool
-    risk_level: str
-
-    def __repr__(self) -> str:
-        return f"<CheckinSummary {self.id}>"
-
-
-@dataclass(frozen=True, repr=False)
-class PageCursor:
-    """Where a page of ``page_after`` stopped. With ``key`` and ``id`` it stopped inside
-    ``period``, after the row with that exact time key and id: the next page starts just
-    below it. Without them ``period`` was finished: the next page starts in older periods.
-    Holds an exact time: keep it in memory only (its repr shows the period alone)."""
-
-    period: str
-    key: int | None = None
-    id: str | None = None
-
-    def __repr__(self) -> str:
-        return f"<PageCursor {self.period}>"
-
-
-@dataclass
-class CheckinPage:
-    """One page of ``page_after``: ``rows`` newest first; ``damaged`` ids of check-ins whose
-    summary failed authentication (never shown); ``next`` where to continue, None when there
-    is nothing older; ``damaged_indexes`` periods whose sealed index failed authentication or
-    did not match their check-ins: those were read by opening the whole month (slower, and
-    still exact). ``verify`` reports them; ``rebuild_month_indexes`` repairs them."""
-
-    rows: list[CheckinSummary]
-    damaged: list[str]
-    next: PageCursor | None
-    damaged_indexes: list[str] = field(default_factory=list)
-
-
-@dataclass
-class _Slice:
-    period: str
-    rows: list[CheckinSummary]
-    damaged: list[str]
-    next: PageCursor | None  # None: nothing more in this period
-    index_damaged: bool = False
-
-
-class TextScan(NamedTuple):
-    """One row of ``scan_text``: ``texts`` holds the TEXT_FIELDS in that order, or is None
-    when the row failed authentication."""
-
-    id: str
-    texts: Sequence[str] | None
-    summary: dict[str, Any] | None
 
 
 # The columns a list row needs, by position: id, key_id, schema_version, the metadata
@@ -175,52 +120,6 @@ def _is_filtered(flt: CheckinFilter) -> bool:
     return bool(flt.incident_category or flt.contact_type)
 
 
-def _summary_payload(c: CheckIn) -> str:
-    return json.dumps({
-        "occurred_at": c.occurred_at.isoformat(),
-        "officer_id": c.officer_id,
-        "group_officer_ids": c.group_officer_ids,
-        "headcount": c.headcount,
-        "duration_minutes": c.duration_minutes,
-        "risk_level": c.risk_level,
-        "exceptions": c.exceptions,
-        "follow_up": c.follow_up,
-        "referrals": c.referrals,
-    }, separators=(",", ":"))
-
-
-def _summary_of(
-    record_id: str, period: str, category: str, contact_type: str, text: str
-) -> CheckinSummary:
-    """A list row from the plaintext codes and the opened summary."""
-    try:
-        s = json.loads(text)
-        return CheckinSummary(
-            id=record_id,
-            period=period,
-            incident_category=category,
-            contact_type=contact_type,
-            occurred_at=datetime.fromisoformat(s["occurred_at"]),
-            officer_id=s["officer_id"],
-            group_officer_ids=list(s.get("group_officer_ids", [])),
-            follow_up=bool(s["follow_up"]),
-            risk_level=str(s["risk_level"]),
-        )
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise TamperError("a check-in summary is malformed") from None
-
-
-def _parse_summary(text: str) -> dict[str, Any]:
-    try:
-        data = json.loads(text)
-        if not isinstance(data, dict):
-            raise ValueError("not an object")
-        datetime.fromisoformat(data["occurred_at"])
-        return data
-    except (ValueError, KeyError, TypeError):
-        raise TamperError("a check-in summary is malformed") from None
-
-
 class CheckinRepository:
     def __init__(self, session: Session, sealer: RowSealer) -> None:
         self._session = session
@@ -238,7 +137,7 @@ class CheckinRepository:
         row.duration_bucket = c.duration_bucket
         row.referral_types = ",".join(sorted(c.referrals))
         self._sealer.seal_fields(CHECKIN_TABLE, row, {
-            "summary": _summary_payload(c),
+            "summary": summary_payload(c),
             "incident_ref": c.incident_ref,
             "referral_providers": c.referral_providers,
             "notes": c.notes,
@@ -404,7 +303,7 @@ class CheckinRepository:
         return self._sealer.open(CHECKIN_TABLE, row, field)
 
     def _summary(self, row: CheckinRow) -> dict[str, Any]:
-        return _parse_summary(self._open(row, "summary"))
+        return parse_summary(self._open(row, "summary"))
 
     def get(self, checkin_id: str) -> CheckIn:
         row = self._session.get(CheckinRow, checkin_id)
@@ -414,7 +313,7 @@ class CheckinRepository:
 
     def read(self, row: CheckinRow) -> CheckIn:
         opened = self._sealer.open_fields(CHECKIN_TABLE, row, CHECKIN_TABLE.fields)
-        s = _parse_summary(opened["summary"])
+        s = parse_summary(opened["summary"])
         return CheckIn(
             id=row.id,
             occurred_at=datetime.fromisoformat(s["occurred_at"]),
@@ -436,7 +335,7 @@ class CheckinRepository:
         )
 
     def summarize(self, row: CheckinRow) -> CheckinSummary:
-        return _summary_of(
+        return summary_of(
             row.id, row.period, row.incident_category, row.contact_type,
             self._open(row, "summary"),
         )
@@ -474,7 +373,7 @@ class CheckinRepository:
                     CHECKIN_TABLE, _SUMMARY_FIELD, record_id, row[1], row[2],
                     row[3:_SUMMARY_BLOB], row[_SUMMARY_BLOB:],
                 )
-                good.append(_summary_of(
+                good.append(summary_of(
                     record_id, row[_PERIOD], row[_CATEGORY], row[_CONTACT_TYPE], text
                 ))
             except TamperError:
@@ -515,7 +414,7 @@ class CheckinRepository:
                     CHECKIN_TABLE, fields, record_id, row[1], row[2], row[3:first_blob],
                     row[first_blob:],
                 )
-                summary = _parse_summary(opened[3]) if with_summary else None
+                summary = parse_summary(opened[3]) if with_summary else None
             except TamperError:
                 yield TextScan(record_id, None, None)
                 continue
@@ -591,7 +490,7 @@ class CheckinRepository:
 
     def _slices(
         self, months: list[str], cursor: PageCursor | None, want: int, flt: CheckinFilter
-    ) -> Iterator[_Slice]:
+    ) -> Iterator[PageSlice]:
         """Each month's rows for this page, in order, taking at most ``want`` in all."""
         connection = self._session.connection()
         counts: dict[str, int] = {
@@ -640,7 +539,7 @@ class CheckinRepository:
 
     def _open_picked(
         self, period: str, picked: list[tuple[int, str]], more: bool, found: dict[str, Any]
-    ) -> _Slice | None:
+    ) -> PageSlice | None:
         """Open the summaries of the entries picked from a month's index; None when a row
         does not match its entry (the index is out of step: read the month whole)."""
         rows: list[CheckinSummary] = []
@@ -655,7 +554,7 @@ class CheckinRepository:
                     CHECKIN_TABLE, _SUMMARY_FIELD, record_id, row[1], row[2],
                     row[3:_SUMMARY_BLOB], row[_SUMMARY_BLOB:],
                 )
-                summary = _summary_of(
+                summary = summary_of(
                     record_id, row[_PERIOD], row[_CATEGORY], row[_CONTACT_TYPE], text
                 )
             except TamperError:
@@ -666,7 +565,7 @@ class CheckinRepository:
             rows.append(summary)
         last = picked[-1] if picked else None
         after = PageCursor(period, last[0], last[1]) if more and last is not None else None
-        return _Slice(period, rows, damaged, after)
+        return PageSlice(period, rows, damaged, after)
 
     def _summary_rows(self, ids: Sequence[str]) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -678,7 +577,7 @@ class CheckinRepository:
 
     def _whole_month(
         self, period: str, before: PageCursor | None, flt: CheckinFilter
-    ) -> _Slice:
+    ) -> PageSlice:
         """The slow path for a month whose index cannot be trusted: open every summary of
         the month (as ``page`` does) and return all of it below ``before``."""
         log.warning("a month index failed authentication or did not match; read it whole")
@@ -688,7 +587,7 @@ class CheckinRepository:
         if before is not None and before.key is not None and before.id is not None:
             bound = (before.key, before.id)
             good = [s for s in good if (time_key(s.occurred_at), s.id) < bound]
-        return _Slice(period, good, damaged, None, index_damaged=True)
+        return PageSlice(period, good, damaged, None, index_damaged=True)
 
 
 def _entry_of(checkin: CheckIn) -> tuple[int, str]:
