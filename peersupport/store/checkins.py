@@ -149,13 +149,6 @@ class CheckinRepository:
         self._session.add(row)
         self._index_change(checkin.period, add=[_entry_of(checkin)])
 
-    def add_many(self, checkins: Iterable[CheckIn]) -> int:
-        count = 0
-        for checkin in checkins:
-            self.add(checkin)
-            count += 1
-        return count
-
     def insert_many(self, checkins: Iterable[CheckIn]) -> int:
         """Bulk path for many new check-ins: sealed exactly as ``add`` seals them (same
         RowSealer, same associated data), then one executemany INSERT through SQLAlchemy
@@ -334,12 +327,6 @@ class CheckinRepository:
             group_officer_ids=list(s.get("group_officer_ids", [])),
         )
 
-    def summarize(self, row: CheckinRow) -> CheckinSummary:
-        return summary_of(
-            row.id, row.period, row.incident_category, row.contact_type,
-            self._open(row, "summary"),
-        )
-
     def _filtered(self, flt: CheckinFilter) -> Any:
         return _where(select(CheckinRow), flt)
 
@@ -381,16 +368,10 @@ class CheckinRepository:
         good.sort(key=_order, reverse=True)
         return good, damaged
 
-    def rows(self, flt: CheckinFilter = NO_FILTER) -> Iterator[CheckinRow]:
-        yield from self._session.scalars(self._filtered(flt))
-
     def rows_by_id(self, ids: Sequence[str]) -> list[CheckinRow]:
         if not ids:
             return []
         return list(self._session.scalars(select(CheckinRow).where(CheckinRow.id.in_(ids))))
-
-    def open_text_fields(self, row: CheckinRow) -> dict[str, str]:
-        return self._sealer.open_fields(CHECKIN_TABLE, row, TEXT_FIELDS)
 
     def scan_text(self, with_summary: bool = False) -> Iterator[TextScan]:
         """Every check-in's free-text fields (and, if asked, its summary), for search: one

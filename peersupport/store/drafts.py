@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from peersupport.crypto.errors import TamperError
@@ -41,6 +41,3 @@ class DraftRepository:
 
     def clear(self, draft_id: str) -> None:
         self._session.execute(delete(DraftRow).where(DraftRow.id == draft_id))
-
-    def ids(self) -> list[str]:
-        return list(self._session.scalars(select(DraftRow.id)))

@@ -44,6 +44,7 @@ from peersupport.crypto.secret import SecretKey
 from peersupport.domain.notice import DEFAULT_NOTICE, validate_notice
 from peersupport.services.errors import VaultExistsError
 from peersupport.services.vault import UnlockedVault, VaultService, new_recovery_key
+from peersupport.ui import style
 from peersupport.ui.file_dialogs import save_file_name
 from peersupport.ui.passphrase_chooser import PassphraseChooser
 from peersupport.ui.recovery_kit import KIT_FILE_NAME, write_recovery_kit
@@ -51,8 +52,8 @@ from peersupport.ui.tasks import run_task
 
 log = logging.getLogger(__name__)
 
-_ERROR = "color: #b3261e;"
-_OK = "color: #2e7d32;"
+_ERROR = f"color: {style.ERROR_COLOUR};"
+_OK = f"color: {style.OK_COLOUR};"
 _LOOK_ALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
 
 WELCOME_TEXT = """

@@ -99,6 +99,7 @@ class LockScreen(QWidget):
         self.passphrase.textChanged.connect(self._refresh)
 
         self._busy = False
+        self._base_message = ""
         self._cooldown_left = 0
         self._cooldown = QTimer(self)
         self._cooldown.setInterval(1000)

@@ -6,6 +6,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
 from PySide6.QtWidgets import QLabel, QWidget
 
 ERROR_COLOUR = "#b3261e"
+OK_COLOUR = "#2e7d32"
 
 
 def set_text_colour(widget: QWidget, colour: QColor | None) -> None:
