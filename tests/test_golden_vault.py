@@ -78,6 +78,7 @@ def test_golden_vault_unlocks_by_passphrase_and_reads_back_exactly(tmp_path: Pat
         assert report.failures == []
         assert report.records == {
             "officer": 1, "checkin": 0, "checkin_month": 0, "draft": 0, "vault_secret": 0,
+            "followup_plan": 0, "followup_agenda": 0,
         }
         assert report.fields_checked == 5
     finally:
@@ -151,6 +152,6 @@ def test_golden_vault_passes_cli_verify(
     assert (code, capsys.readouterr().err) == (0, "")
     assert out.getvalue() == (
         "database integrity: ok\n"
-        "records: checkin: 0, checkin_month: 0, draft: 0, officer: 1, vault_secret: 0\n"
+        "records: checkin: 0, checkin_month: 0, draft: 0, followup_agenda: 0, followup_plan: 0, officer: 1, vault_secret: 0\n"
         "sealed fields: 5 checked, 0 failed\n"
     )

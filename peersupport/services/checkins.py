@@ -126,10 +126,19 @@ class CheckinService:
         return CheckinRepository(s, sealer), OfficerRepository(s, sealer)
 
     # -- writing -----------------------------------------------------------------------
-    def save(self, checkin: CheckIn, new_officers: list[Officer] | None = None) -> str:
-        """Add or update a check-in, creating any new officers, in one transaction."""
+    def save(
+        self, checkin: CheckIn, new_officers: list[Officer] | None = None, *,
+        incident_at: datetime | None = None, completes: tuple[str, str] | None = None,
+    ) -> str:
+        """Add or update a check-in, creating any new officers, in one transaction. A
+        check-in that wants follow-up gets a plan per officer, timed from ``incident_at``
+        (default: the check-in's own time); ``completes`` (plan id, step id) marks that step
+        done by this check-in. Every open plan of its officers records it as a contact."""
         new_ids = {o.id for o in new_officers or []}
         errors = validate(checkin)
+        if incident_at is not None and (incident_at.tzinfo is None
+                                        or incident_at > checkin.occurred_at):
+            errors["incident_at"] = "The incident cannot come after the check-in."
         if errors:
             raise ValidationError(errors)
         with self._vault.transaction() as s:
@@ -139,19 +148,33 @@ class CheckinService:
             for oid in [checkin.officer_id, *checkin.group_officer_ids]:
                 if oid is not None and oid not in new_ids:
                     officers.get(oid)  # raises RecordNotFoundError for a dangling link
+            previous: CheckIn | None
             try:
-                checkins.get(checkin.id)
+                previous = checkins.get(checkin.id)
             except RecordNotFoundError:
+                previous = None
                 checkins.add(checkin)
             else:
                 checkins.update(checkin)
+            self._vault.followups().hooks(s).checkin_saved(
+                checkin, previous, incident_at=incident_at, completes=completes)
         return checkin.id
 
     def delete(self, checkin_id: str) -> None:
-        """Delete a check-in; secure_delete overwrites it in the database file, and the
-        checkpoint empties the write-ahead log of its older copies."""
+        """Delete a check-in and its follow-up plans; secure_delete overwrites them in the
+        database file, and the checkpoint empties the write-ahead log of their older copies."""
         with self._vault.transaction() as s:
-            self._repos(s)[0].delete(checkin_id)
+            checkins = self._repos(s)[0]
+            hooks = self._vault.followups().hooks(s)
+            try:
+                checkin: CheckIn | None = checkins.get(checkin_id)
+            except TamperError:  # a damaged check-in can still be deleted
+                checkin = None
+            checkins.delete(checkin_id)
+            if checkin is not None:
+                hooks.checkin_deleted(checkin)
+            else:
+                hooks.unreadable_checkin_deleted(checkin_id)
         self._vault.checkpoint()
 
     def mark_notice_given(self, officer_id: str, when: datetime) -> None:
@@ -263,8 +286,10 @@ class CheckinService:
             checkins, officers = self._repos(s)
             keep = officers.get(keep_id)
             gone = officers.get(merge_id)
+            hooks = self._vault.followups().hooks(s)
             changed = 0
             for checkin in _involving(checkins, merge_id):
+                hooks.officer_merged(checkin.id, keep_id, merge_id)
                 touched = False
                 if checkin.officer_id == merge_id:
                     checkin.officer_id = keep_id
@@ -310,15 +335,21 @@ class CheckinService:
             checkins, officers = self._repos(s)
             alias = officers.get(officer_id).alias
             preview = ForgetPreview(officer_id, alias, 0, 0)
+            hooks = self._vault.followups().hooks(s)
             for checkin in _involving(checkins, officer_id):
                 if checkin.officer_id == officer_id:
                     checkins.delete(checkin.id)
+                    hooks.checkin_deleted(checkin)
                     preview.checkins += 1
                     preview.checkin_ids.append(checkin.id)
                 elif officer_id in checkin.group_officer_ids:
+                    previous = CheckIn(**{**checkin.__dict__,
+                                          "group_officer_ids": list(checkin.group_officer_ids)})
                     checkin.group_officer_ids.remove(officer_id)
                     checkins.update(checkin)
+                    hooks.checkin_saved(checkin, previous)
                     preview.group_mentions += 1
+            hooks.officer_forgotten(officer_id)
             officers.delete(officer_id)
         self._vault.checkpoint()
         return preview

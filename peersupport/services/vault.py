@@ -41,6 +41,7 @@ from peersupport.store.verification import authenticate_all, notice_problem
 
 if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinService
+    from peersupport.services.followups import FollowupPolicy, FollowupService
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ class UnlockedVault:
         self._profile = profile
         self._cipher = FieldCipher(data_key)
         self._sealer = RowSealer(self._cipher, vault_id, key_id)
+        self._followup_policy: FollowupPolicy | None = None
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -99,6 +101,24 @@ class UnlockedVault:
         from peersupport.services.checkins import CheckinService
 
         return CheckinService(self)
+
+    @property
+    def followup_policy(self) -> FollowupPolicy:
+        """Plan templates, time zone and clock; the app sets it from the settings."""
+        if self._followup_policy is None:
+            from peersupport.services.followups import FollowupPolicy
+
+            self._followup_policy = FollowupPolicy()
+        return self._followup_policy
+
+    @followup_policy.setter
+    def followup_policy(self, policy: FollowupPolicy) -> None:
+        self._followup_policy = policy
+
+    def followups(self) -> FollowupService:
+        from peersupport.services.followups import FollowupService
+
+        return FollowupService(self)
 
     def _live_engine(self) -> Engine:
         if self._engine is None:

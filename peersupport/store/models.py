@@ -110,6 +110,31 @@ class VaultSecretRow(Base):
     value_sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class FollowupPlanRow(Base):
+    """One follow-up plan (one check-in, one officer), sealed whole. The id is derived from
+    the check-in and officer ids with a sealed per-vault key, so it links to neither in clear."""
+
+    __tablename__ = "followup_plan"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    plan_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class FollowupAgendaRow(Base):
+    """The sealed agenda of pending follow-up steps (see store/followup_agenda.py)."""
+
+    __tablename__ = "followup_agenda"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    entries_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 # Every plaintext column, and why it may be plaintext. Anything else must be sealed.
 PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     "vault": {
@@ -164,6 +189,18 @@ PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     },
     "vault_secret": {
         "id": "fixed name of the value (e.g. 'notice')",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+    },
+    "followup_plan": {
+        "id": "keyed hash of check-in and officer ids: links to neither without the key",
+        "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+    },
+    "followup_agenda": {
+        "id": "fixed name 'agenda'",
         "vault_id": "random UUID",
         "key_id": "random key id",
         "schema_version": "format number",

@@ -12,6 +12,8 @@ from peersupport.crypto.errors import TamperError
 from peersupport.store.checkin_months import CHECKIN_MONTH_TABLE
 from peersupport.store.checkins import CHECKIN_TABLE, CheckinRepository
 from peersupport.store.drafts import DRAFT_TABLE
+from peersupport.store.followup_agenda import AGENDA_TABLE
+from peersupport.store.followup_plans import PLAN_TABLE
 from peersupport.store.officers import OFFICER_TABLE
 from peersupport.store.sealing import RowSealer, SealedTable
 from peersupport.store.vault_meta import read_vault
@@ -19,6 +21,7 @@ from peersupport.store.vault_secrets import NOTICE, VAULT_SECRET_TABLE, VaultSec
 
 SEALED_TABLES: tuple[SealedTable, ...] = (
     OFFICER_TABLE, CHECKIN_TABLE, CHECKIN_MONTH_TABLE, DRAFT_TABLE, VAULT_SECRET_TABLE,
+    PLAN_TABLE, AGENDA_TABLE,
 )
 
 
