@@ -11,14 +11,18 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import islice
 from typing import TYPE_CHECKING
 
 from peersupport.domain import demo_data
-from peersupport.domain.checkin import validate
+from peersupport.domain.checkin import CheckIn, validate
+from peersupport.domain.followup import DONE, Event, Plan, new_plan
 from peersupport.services.checkins import ValidationError
+from peersupport.services.followups import FollowupPolicy, agenda_entries
 from peersupport.store.checkins import CheckinRepository
+from peersupport.store.followup_agenda import AgendaStore
+from peersupport.store.followup_plans import PlanRepository
 from peersupport.store.officers import OfficerRepository
 
 if TYPE_CHECKING:
@@ -72,8 +76,11 @@ def fill(
         rng, officers if officers is not None else demo_data.officers_for(count), start
     )
     generated = demo_data.demo_checkins(rng, people, count, now, notes_chars)
+    policy = vault.followup_policy
     done = 0
+    plans: list[Plan] = []
     with vault.transaction() as session:
+        plan_repo = PlanRepository(session, vault.sealer)
         officer_repo = OfficerRepository(session, vault.sealer)
         for officer in people:
             officer_repo.add(officer)
@@ -86,6 +93,41 @@ def fill(
                     if errors:  # a bug in the generator, never the user's doing
                         raise ValidationError(errors)
                 done += checkins.insert_many(chunk)
+                plans.extend(_demo_plans(rng, chunk, plan_repo, policy, now))
                 if progress is not None:
                     progress(done)
+        for plan in plans:
+            plan_repo.put(plan)
+        agenda_store = AgendaStore(session, vault.sealer)
+        agenda = agenda_store.load()
+        if agenda is not None or plans:
+            from peersupport.store.followup_agenda import Agenda
+
+            base = agenda if agenda is not None else Agenda.empty()
+            agenda_store.save(base.replaced(
+                [p.id for p in plans], [e for p in plans for e in agenda_entries(p)]))
     return DemoResult(officers=len(people), checkins=done)
+
+
+def _demo_plans(
+    rng: random.Random, chunk: list[CheckIn], repo: PlanRepository, policy: FollowupPolicy,
+    now: datetime,
+) -> list[Plan]:
+    """Follow-up plans for the demo check-ins that want one. Steps more than three days
+    overdue are marked done (a supporter keeps up), so the board looks like a real one."""
+    out = []
+    horizon = now - timedelta(days=3)
+    for checkin in chunk:
+        if not checkin.follow_up or checkin.officer_id is None:
+            continue
+        plan = new_plan(
+            repo.plan_id(checkin.id, checkin.officer_id), checkin.id, checkin.officer_id,
+            checkin.incident_category, checkin.occurred_at, policy.zone,
+            policy.templates.get(checkin.incident_category, ()), checkin.occurred_at,
+        )
+        for step in plan.schedule():
+            if step.due < horizon and rng.random() < 0.995:
+                plan.events.append(Event(DONE, step.due + timedelta(hours=rng.randint(0, 20)),
+                                         step_id=step.id))
+        out.append(plan)
+    return out
