@@ -10,7 +10,7 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peersupport import __version__, hygiene, paths
@@ -55,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     for command in (init, verify):
         _passphrase_option(command)
     _add_record_commands(sub)
+    _add_followup_commands(sub)
     return parser
 
 
@@ -112,6 +113,63 @@ def _add_record_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         command.add_argument("--json", action="store_true", help="print JSON")
     for command in (add, listing, show, delete, officers, search, demo):
         _passphrase_option(command)
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text[:20]!r}") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be between {low:,} and {high:,}")
+        return value
+
+    return parse
+
+
+def _add_followup_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``followups [--due | --all] [--json]`` and ``followups export-ics OUT.ics`` (see
+    cli_followups). The listing's options belong to ``followups`` itself, so both forms work:
+    ``followups --due --json`` and ``followups export-ics OUT.ics --days 14``."""
+    followups = sub.add_parser(
+        "followups",
+        help="list follow-up steps (pending by default), or export them as a calendar file",
+        usage="peersupport followups [--due | --all] [--json] [--passphrase-stdin]\n"
+        "       peersupport followups export-ics OUT.ics [--days N] [--alarm MINUTES] "
+        "[--passphrase-stdin]",
+        description="Without an action: list follow-up steps, pending ones by default, with "
+        "their step, plan and check-in ids (never an officer's alias or name). "
+        "With export-ics: write the pending ones to an iCalendar file.",
+    )
+    which = followups.add_mutually_exclusive_group()
+    which.add_argument("--due", action="store_true",
+                       help="only pending steps that are due now or overdue")
+    which.add_argument("--all", action="store_true",
+                       help="every step of every plan, whatever its state")
+    followups.add_argument("--json", action="store_true", help="print JSON")
+    _passphrase_option(followups)
+    actions = followups.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=False
+    )
+    export = actions.add_parser(
+        "export-ics",
+        help="write pending follow-ups (overdue ones and the next days) to an .ics file",
+        description="Write one calendar event per pending follow-up step due within the next "
+        "days (overdue ones included). Every event is called 'Peer follow-up' and carries no "
+        "name, alias, category or note; its UID stays the same in later exports, so "
+        "importing a newer file updates the events. The file is readable by you only.",
+    )
+    export.add_argument("out", metavar="OUT.ics", help="the calendar file to write (replaced "
+                        "if it exists)")
+    export.add_argument("--days", type=_bounded(1, 3660), default=30, metavar="N",
+                        help="how many days ahead (default 30; overdue steps always included)")
+    export.add_argument("--alarm", type=_bounded(0, 40320), default=None, metavar="MINUTES",
+                        help="add a reminder this many minutes before each follow-up")
+    # Also accepted after the action; SUPPRESS keeps a flag given before it (argparse copies
+    # every default of a sub-command over the values already parsed).
+    export.add_argument("--passphrase-stdin", action="store_true", default=argparse.SUPPRESS,
+                        help="read the passphrase from the first line of standard input")
 
 
 def _has_terminal() -> bool:
@@ -213,11 +271,12 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from peersupport import cli_records
+    from peersupport import cli_followups, cli_records
     from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
     from peersupport.services.errors import NoVaultError
 
-    handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS}
+    handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS,
+                **cli_followups.HANDLERS}
     name = f"{args.command} {args.action}" if getattr(args, "action", None) else args.command
     try:
         return handlers[name](args, out)

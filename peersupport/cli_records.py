@@ -68,6 +68,11 @@ def _unlocked(args: argparse.Namespace, *, stdin_taken: bool = False) -> Iterato
     )
     vault = service.unlock(passphrase)
     try:
+        from peersupport import settings as settings_mod
+        from peersupport.services.followups import policy_from_settings
+
+        # plans made from the command line follow the templates and zone chosen in Preferences
+        vault.followup_policy = policy_from_settings(settings_mod.load(data_dir.settings))
         yield vault
     finally:
         vault.lock()

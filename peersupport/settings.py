@@ -1,12 +1,14 @@
 """Non-sensitive settings, declared once, typed, with defaults and limits.
 
 Stored as JSON in the data directory. Nothing identifying belongs here: no names, no paths
-that could contain a name, no search history.
+that could contain a name, no search history. Follow-up templates are stored as step codes
+(``24h, 72h, 7d``) per incident category, and only where they differ from the defaults.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -17,6 +19,10 @@ log = logging.getLogger(__name__)
 IDLE_MINUTES_MIN = 1
 IDLE_MINUTES_MAX = 60
 LANGUAGES = ("system", "en", "es")
+SYSTEM_ZONE = "system"
+CLOSE_ASK, CLOSE_TRAY, CLOSE_QUIT = "ask", "tray", "quit"
+CLOSE_CHOICES = (CLOSE_ASK, CLOSE_TRAY, CLOSE_QUIT)
+_HH_MM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
 class Settings(NamedTuple):
@@ -24,6 +30,12 @@ class Settings(NamedTuple):
     lock_on_screen_lock: bool = True
     language: str = "system"
     last_contact_type: str = "in_person"  # a code, pre-selected in the next check-in form
+    # category code -> step codes, only where they differ from the default templates
+    followup_templates: dict[str, str] = {}  # noqa: RUF012 - never mutated: validated() copies
+    time_zone: str = SYSTEM_ZONE  # "system" or an IANA name such as "Europe/Madrid"
+    close_to_tray: str = CLOSE_ASK  # what closing the window does when a tray exists
+    daily_nudge: str = ""  # "" (off) or "HH:MM": remind to unlock, after a restart
+    start_at_login: bool = False
 
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
@@ -32,7 +44,47 @@ class Settings(NamedTuple):
             idle_lock_minutes=minutes, lock_on_screen_lock=bool(self.lock_on_screen_lock),
             language=language,
             last_contact_type=str(self.last_contact_type)[:40],
+            followup_templates=valid_templates(self.followup_templates),
+            time_zone=valid_zone(self.time_zone),
+            close_to_tray=self.close_to_tray if self.close_to_tray in CLOSE_CHOICES else CLOSE_ASK,
+            daily_nudge=valid_nudge(self.daily_nudge),
+            start_at_login=self.start_at_login is True,
         )
+
+
+def valid_templates(raw: object) -> dict[str, str]:
+    """Readable step codes for known categories that differ from the defaults; anything
+    else is dropped (that category keeps its default plan)."""
+    if not raw or not isinstance(raw, dict):
+        return {}
+    # imported here: parsing templates is not needed to show the lock screen
+    from peersupport.domain.followup_templates import templates_from_codes, templates_to_codes
+
+    return templates_to_codes(templates_from_codes(raw))
+
+
+def valid_zone(name: object) -> str:
+    """``name`` if it is an IANA time zone this computer knows, else ``"system"``."""
+    if not isinstance(name, str) or not name or name == SYSTEM_ZONE or len(name) > 64:
+        return SYSTEM_ZONE
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return SYSTEM_ZONE
+    return name
+
+
+def valid_nudge(text: object) -> str:
+    """``"HH:MM"`` (zero-padded) for a time of day, else ``""`` (no daily nudge)."""
+    match = _HH_MM.match(text) if isinstance(text, str) else None
+    if match is None:
+        return ""
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        return ""
+    return f"{hour:02d}:{minute:02d}"
 
 
 def load(path: Path) -> Settings:

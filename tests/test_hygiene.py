@@ -171,7 +171,8 @@ def test_settings_round_trip(tmp_path: Path) -> None:
     assert settings.load(path) == chosen
     assert json.loads(path.read_text()) == {
         "idle_lock_minutes": 12, "lock_on_screen_lock": False, "language": "es",
-        "last_contact_type": "in_person",
+        "last_contact_type": "in_person", "followup_templates": {}, "time_zone": "system",
+        "close_to_tray": "ask", "daily_nudge": "", "start_at_login": False,
     }
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp files left
 

@@ -12,7 +12,10 @@ Rules (documented for users in the in-app guide and README):
   the 24 h step to 44 h; a call at 60 h completes the 24 h step and moves the 72 h step to
   108 h). Later steps keep their time but never come before the step in front of them.
 - Snooze and reschedule set a step's due time; skip and done resolve it; stop resolves every
-  pending step ("the officer declined further contact").
+  pending step ("the officer declined further contact"). Deleting a contact's check-in undoes
+  what it covered, and a step done by a check-in is pending again if that check-in is deleted.
+- Steps keep their template's order: one whose own time falls before the step in front of it
+  (``7d@09:00`` after ``7d``, or ``1m`` after ``30d`` from 31 January) is due with that step.
 - A deceased officer is never scheduled for contact: their pending steps become support for
   family or colleagues, or are cancelled, as the supporter chooses.
 - No step is ever due before the incident.
@@ -69,7 +72,8 @@ class Milestone:
 
     @property
     def due(self) -> datetime:
-        return self.at - self.lead
+        # in UTC: with a ZoneInfo, subtracting would count wall-clock time across DST
+        return _utc(self.at) - self.lead
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ class Plan:
     def _check_time(self, when: datetime) -> None:
         if when.tzinfo is None:
             raise PlanError("A time needs a time zone.")
-        if when < self.incident_at:
+        if _utc(when) < _utc(self.incident_at):  # same-zone times compare as wall clocks
             raise PlanError("A follow-up cannot be due before the incident.")
 
     def add_milestone(self, kind: str, at: datetime, lead: timedelta) -> Milestone:
@@ -138,8 +142,8 @@ class Plan:
         if not timedelta(0) <= lead <= MAX_LEAD:
             raise PlanError("The reminder can come at most 60 days ahead.")
         self._check_time(at)
-        if at - lead < self.incident_at:
-            lead = at - self.incident_at  # remind no earlier than the incident
+        if _utc(at) - lead < _utc(self.incident_at):
+            lead = _utc(at) - _utc(self.incident_at)  # remind no earlier than the incident
         milestone = Milestone(f"m-{uuid.uuid4().hex[:12]}", kind, at, lead)
         self.milestones.append(milestone)
         return milestone
@@ -165,8 +169,15 @@ class Plan:
         self.events.append(event)
 
     def set_contact(self, checkin_id: str, at: datetime | None) -> bool:
-        """Record, move or (``at`` None) forget a contact. Returns whether anything changed."""
-        kept = [e for e in self.events if not (e.kind == "contact" and e.checkin_id == checkin_id)]
+        """Record, move or (``at`` None) forget a contact. A step marked done by that
+        check-in moves with it, and is pending again when the check-in is forgotten (deleted,
+        or no longer with this officer). Returns whether anything changed."""
+        kept: list[Event] = []
+        for e in self.events:
+            if e.checkin_id != checkin_id or e.kind not in ("contact", "done"):
+                kept.append(e)
+            elif e.kind == "done" and at is not None:
+                kept.append(replace(e, at=at))
         if at is not None and checkin_id != self.checkin_id:
             kept.append(Event("contact", at, checkin_id=checkin_id))
         changed = kept != self.events
@@ -190,7 +201,11 @@ def compute_schedule(plan: Plan) -> list[Step]:
     zone = ZoneInfo(plan.zone)
     incident = _utc(plan.incident_at)
     n = len(plan.steps)
-    base = [max(_utc(spec.due(plan.incident_at, zone)), incident) for spec in plan.steps]
+    base: list[datetime] = []
+    for spec in plan.steps:
+        # never before the incident, nor before the step in front of it: "7d@09:00" after
+        # "7d", or "1m" after "30d" from 31 January, would otherwise come first
+        base.append(max(_utc(spec.due(plan.incident_at, zone)), base[-1] if base else incident))
     intervals = [base[0] - incident] + [base[i] - base[i - 1] for i in range(1, n)] if n else []
     due: dict[str, datetime] = {f"s{i}": base[i] for i in range(n)}
     for m in plan.milestones:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -55,10 +55,13 @@ class StepSpec:
         return f"{text}, {self.at:%H:%M}" if self.at is not None else text
 
     def due(self, incident_at: datetime, zone: ZoneInfo) -> datetime:
-        """When this step falls due for an incident at ``incident_at`` (timezone-aware).
-        Hours are elapsed time; calendar units keep the local wall-clock time in ``zone``."""
+        """When this step falls due for an incident at ``incident_at`` (timezone-aware), as a
+        UTC instant. Hours are elapsed time; calendar units keep the local wall-clock time in
+        ``zone``."""
         if self.unit == "h":
-            return incident_at + timedelta(hours=self.amount)
+            # in UTC: adding hours to a time with a ZoneInfo would add wall-clock hours, and
+            # 24 h across a DST change would be 23 or 25 real hours
+            return incident_at.astimezone(UTC) + timedelta(hours=self.amount)
         local = incident_at.astimezone(zone)
         delta = {
             "d": relativedelta(days=self.amount),
@@ -66,12 +69,12 @@ class StepSpec:
             "m": relativedelta(months=self.amount),
             "y": relativedelta(years=self.amount),
         }[self.unit]
-        wall = local.replace(tzinfo=None) + delta
+        wall = local.replace(tzinfo=None, fold=0) + delta
         if self.at is not None:
             wall = wall.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
         # fold=0: an ambiguous wall time (clocks going back) takes its first occurrence; a
-        # wall time that does not exist (clocks going forward) is normalised by the round trip
-        return _normalise(wall.replace(tzinfo=zone))
+        # wall time that does not exist (clocks going forward) is moved forward by the gap
+        return _normalise(wall.replace(tzinfo=zone, fold=0))
 
     def approximate_days(self) -> float:
         return {"h": self.amount / 24, "d": self.amount, "w": 7 * self.amount,
@@ -79,14 +82,10 @@ class StepSpec:
 
 
 def _normalise(aware: datetime) -> datetime:
-    """A wall-clock time that does not exist (inside a spring-forward gap) moved forward
-    by the gap, as a person would read it."""
-    from datetime import UTC
-
-    round_trip = aware.astimezone(UTC).astimezone(aware.tzinfo)
-    if round_trip.replace(tzinfo=None) != aware.replace(tzinfo=None):
-        return round_trip
-    return aware
+    """The UTC instant of a local wall-clock time. One that does not exist (inside a
+    spring-forward gap) is read with the offset from before the change (fold=0), which moves
+    it forward by the gap, as a person would read it: 02:30 becomes 03:30."""
+    return aware.astimezone(UTC)
 
 
 def parse_step(text: str) -> StepSpec:
@@ -106,8 +105,10 @@ def parse_step(text: str) -> StepSpec:
             raise TemplateError(f"'{text.strip()}': {hour}:{minute:02d} is not a time of day")
         at = time(hour, minute)
     spec = StepSpec(amount, unit, at)
-    if amount < 1 or (unit == "h" and amount > MAX_HOURS) or \
-            spec.approximate_days() > MAX_DAYS_EQUIVALENT:
+    if unit == "h" and amount > MAX_HOURS:
+        raise TemplateError(
+            f"'{text.strip()}': at most {MAX_HOURS} hours; for longer, use d, w, m or y")
+    if amount < 1 or spec.approximate_days() > MAX_DAYS_EQUIVALENT:
         raise TemplateError(f"'{text.strip()}' must be at least 1 and at most five years")
     return spec
 
@@ -115,10 +116,17 @@ def parse_step(text: str) -> StepSpec:
 def parse_steps(text: str) -> tuple[StepSpec, ...]:
     """A comma-separated list of steps, returned in time order, without repeats."""
     parts = [p for p in text.split(",") if p.strip()]
-    steps = sorted({parse_step(p) for p in parts}, key=lambda s: (s.approximate_days(), s))
+    steps = sorted({parse_step(p) for p in parts}, key=_order)
     if len(steps) > MAX_STEPS:
         raise TemplateError(f"At most {MAX_STEPS} steps in a plan.")
     return tuple(steps)
+
+
+def _order(spec: StepSpec) -> tuple[float, int, str, bool, time]:
+    """Template order: by length, then a fixed order for steps of the same length (the
+    dataclass order cannot compare a step without a time of day with one that has one)."""
+    return (spec.approximate_days(), spec.amount, spec.unit, spec.at is not None,
+            spec.at or time(0))
 
 
 def format_steps(steps: tuple[StepSpec, ...]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from peersupport.crypto.errors import TamperError
@@ -28,6 +28,7 @@ from peersupport.store.officers import OfficerRepository, RecordNotFoundError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from peersupport.services.followups import FollowupService
     from peersupport.services.vault import UnlockedVault
 
 __all__ = [
@@ -120,6 +121,10 @@ class CheckinService:
     def __init__(self, vault: UnlockedVault) -> None:
         self._vault = vault
 
+    def followups(self) -> FollowupService:
+        """The follow-up use cases of the same vault (with its current policy)."""
+        return self._vault.followups()
+
     # -- helpers -----------------------------------------------------------------------
     def _repos(self, s: Session) -> tuple[CheckinRepository, OfficerRepository]:
         sealer = self._vault.sealer
@@ -136,9 +141,14 @@ class CheckinService:
         done by this check-in. Every open plan of its officers records it as a contact."""
         new_ids = {o.id for o in new_officers or []}
         errors = validate(checkin)
-        if incident_at is not None and (incident_at.tzinfo is None
-                                        or incident_at > checkin.occurred_at):
-            errors["incident_at"] = "The incident cannot come after the check-in."
+        if incident_at is not None:
+            if incident_at.tzinfo is None:
+                errors["incident_at"] = "The incident's date and time need a time zone."
+            # not compared with a check-in time without a zone (that is its own error);
+            # in UTC, as times in the same zone compare as wall clocks in the repeated hour
+            elif "occurred_at" not in errors and \
+                    incident_at.astimezone(UTC) > checkin.occurred_at.astimezone(UTC):
+                errors["incident_at"] = "The incident cannot come after the check-in."
         if errors:
             raise ValidationError(errors)
         with self._vault.transaction() as s:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from peersupport.services.vault import UnlockedVault
+    from peersupport.settings import Settings
 
 __all__ = [
     "GROUPS",
@@ -71,6 +72,15 @@ class FollowupPolicy:
 
     def now(self) -> datetime:
         return self.clock()
+
+
+def policy_from_settings(settings: Settings, clock: Clock = system_clock) -> FollowupPolicy:
+    """The templates and time zone the supporter chose in Preferences (window and CLI alike)."""
+    from peersupport.domain.clock import zone_or_system
+    from peersupport.domain.followup_templates import templates_from_codes
+
+    return FollowupPolicy(templates=templates_from_codes(settings.followup_templates),
+                          zone=zone_or_system(settings.time_zone), clock=clock)
 
 
 def step_index(plan: Plan, step_id: str) -> int:
@@ -227,6 +237,23 @@ class FollowupService:
             found = list(self._repos(s)[0].all())
         return [p for _, p in found if p is not None], sum(1 for _, p in found if p is None)
 
+    def open_plans(self) -> tuple[list[Plan], int]:
+        """The plans with a pending step (those the agenda names), and how many of them
+        failed to open: the cost grows with open plans, not with every plan ever made."""
+        with self._vault.transaction() as s:
+            plans, _ = self._repos(s)
+            found: list[Plan] = []
+            damaged = 0
+            for plan_id in sorted({e.plan_id for e in self._agenda(s).entries()}):
+                try:
+                    plan = plans.get(plan_id)
+                except TamperError:
+                    damaged += 1
+                    continue
+                if plan is not None:
+                    found.append(plan)
+            return found, damaged
+
     def open_plans_of(self, officer_id: str) -> list[Plan]:
         with self._vault.transaction() as s:
             plans, _ = self._repos(s)
@@ -257,6 +284,8 @@ class FollowupService:
 
     def snooze(self, plan_id: str, step_id: str, until: datetime) -> Plan:
         """Remind again at ``until`` (a future time)."""
+        if until.tzinfo is None:
+            raise PlanError("A time needs a time zone.")
         if until <= self.policy.now():
             raise PlanError("Snooze to a time in the future.")
         return self._step_event(plan_id, "snooze", step_id, until)
@@ -353,7 +382,10 @@ class FollowupService:
             changed = []
             now = self.policy.now()
             for plan_id in sorted(agenda.plan_ids_of([officer_id])):
-                plan = plans.get(plan_id)
+                try:
+                    plan = plans.get(plan_id)
+                except TamperError:
+                    continue  # left as it is; verify reports it
                 if plan is None:
                     continue
                 plan.record(Event("deceased", now, mode=mode))
@@ -386,14 +418,40 @@ class PlanHooks:
         self._agenda = service._agenda(s)
         self._changed: dict[str, Plan] = {}
         self._deleted: set[str] = set()
+        self._texts: dict[str, str] | None = None  # plan id -> its text, to search ids in
 
     def _open_plan_ids(self, officer_ids: Iterable[str]) -> set[str]:
         return self._agenda.plan_ids_of(officer_ids) - self._deleted
 
+    def _linked_plan_ids(self, checkin_id: str) -> set[str]:
+        """Every plan, open or closed, that may name this check-in (a contact, or a step done
+        by it; a plan whose text merely contains the id is harmless, the caller finds nothing
+        to change). A plan the check-in closed is no longer in the agenda, so this opens every
+        plan (once per transaction, without reading them in full): only when a check-in is
+        deleted, moved in time or taken off an officer, which must undo what it did even in a
+        closed plan."""
+        if self._texts is None:
+            self._texts = {i: text for i, text in self._plans.texts() if text is not None}
+        found = {i for i, text in self._texts.items() if checkin_id in text}
+        return found - self._deleted
+
+    def _note_texts(self, plan: Plan) -> None:
+        if self._texts is not None:  # keep the search current with this transaction's changes
+            self._texts[plan.id] = " ".join(e.checkin_id for e in plan.events)
+
     def _load(self, plan_id: str) -> Plan | None:
+        """The plan, None when there is none. Raises TamperError for a damaged one."""
         if plan_id in self._changed:
             return self._changed[plan_id]
         return self._plans.get(plan_id)
+
+    def _readable(self, plan_id: str) -> Plan | None:
+        """The plan, or None when missing or damaged: a damaged plan never blocks saving a
+        check-in; it stays as it is for verify to report."""
+        try:
+            return self._load(plan_id)
+        except TamperError:
+            return None
 
     def checkin_saved(
         self, checkin: CheckIn, previous: CheckIn | None, incident_at: datetime | None = None,
@@ -411,10 +469,11 @@ class PlanHooks:
         for officer_id in (before - officers) if wants else before:
             self._delete(self._plans.plan_id(checkin.id, officer_id))
         if completes is not None:
-            plan = self._load(completes[0])
+            plan = self._load(completes[0])  # a damaged plan: the save fails, nothing lost
             if plan is None:
                 raise RecordNotFoundError("That follow-up plan no longer exists.")
-            plan.record(Event("done", checkin.occurred_at, step_id=completes[1],
+            # a board item names a milestone by position (``#32768``): accept both forms
+            plan.record(Event("done", checkin.occurred_at, step_id=_resolve(plan, completes[1]),
                               checkin_id=checkin.id))
             self._changed[plan.id] = plan
         if wants:
@@ -422,7 +481,10 @@ class PlanHooks:
             templates = policy.templates
             for officer_id in sorted(officers):
                 plan_id = self._plans.plan_id(checkin.id, officer_id)
-                plan = self._load(plan_id)
+                try:
+                    plan = self._load(plan_id)
+                except TamperError:
+                    continue  # never overwrite a damaged plan
                 if plan is None:
                     plan = new_plan(
                         plan_id, checkin.id, officer_id, checkin.incident_category,
@@ -436,9 +498,14 @@ class PlanHooks:
                     if incident_at is not None:
                         plan.incident_at = incident_at
                 self._changed[plan_id] = plan
-        for plan_id in self._open_plan_ids(officers | before):
-            plan = self._load(plan_id)
-            if plan is None:
+        involved = officers | before
+        candidates = self._open_plan_ids(involved)
+        if previous is not None and (before - officers
+                                     or previous.occurred_at != checkin.occurred_at):
+            candidates |= self._linked_plan_ids(checkin.id)
+        for plan_id in candidates:
+            plan = self._readable(plan_id)
+            if plan is None or plan.officer_id not in involved:
                 continue
             at = checkin.occurred_at if plan.officer_id in officers else None
             if plan.set_contact(checkin.id, at):
@@ -450,8 +517,8 @@ class PlanHooks:
         officers = _officers_of(checkin)
         for officer_id in officers:
             self._delete(self._plans.plan_id(checkin.id, officer_id))
-        for plan_id in self._open_plan_ids(officers):
-            plan = self._load(plan_id)
+        for plan_id in self._open_plan_ids(officers) | self._linked_plan_ids(checkin.id):
+            plan = self._readable(plan_id)
             if plan is not None and plan.set_contact(checkin.id, None):
                 self._changed[plan_id] = plan
         self._flush()
@@ -471,7 +538,7 @@ class PlanHooks:
     def officer_merged(self, checkin_id: str, keep_id: str, merge_id: str) -> None:
         """Move the plan of (check-in, merged officer) to the officer kept."""
         old_id = self._plans.plan_id(checkin_id, merge_id)
-        plan = self._load(old_id)
+        plan = self._readable(old_id)
         if plan is None:
             return
         new_id = self._plans.plan_id(checkin_id, keep_id)
@@ -496,6 +563,7 @@ class PlanHooks:
     def _flush(self) -> None:
         for plan in self._changed.values():
             self._plans.put(plan)
+            self._note_texts(plan)
         touched = set(self._changed) | self._deleted
         if touched:
             self._agenda = self._agenda.replaced(

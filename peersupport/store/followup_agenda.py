@@ -8,8 +8,8 @@ it entry by entry:
     header   4 bytes  number of entries n (big-endian)
              4 bytes  length of the label table, then the label table (UTF-8 JSON list)
     dues     n x 8    due time, UTC epoch seconds, signed big-endian, ascending
-    records  n x 76   plan id (36, ASCII, NUL padded), officer id (36), step index into the
-                      plan (2, big-endian), kind (1: 0 step, 1 milestone), label index (1)
+    records  n x 77   plan id (36, ASCII, NUL padded), officer id (36), step index into the
+                      plan (2, big-endian), kind (1: 0 step, 1 milestone), label index (2)
 
 Step ids inside a plan are short strings (``s3``, ``m-...``); a record keeps its position in
 the step list the plan's schedule returns, which the service maps back.
@@ -42,7 +42,7 @@ AGENDA_TABLE = SealedTable(
 AGENDA_ID = "agenda"
 ID_BYTES = 36
 _HEAD = struct.Struct(">II")
-_RECORD = struct.Struct(f">{ID_BYTES}s{ID_BYTES}sHBB")
+_RECORD = struct.Struct(f">{ID_BYTES}s{ID_BYTES}sHBH")
 RECORD_SIZE = _RECORD.size
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -97,7 +97,7 @@ class Agenda:
         parts = []
         for e in ordered:
             index = labels.setdefault(e.label, len(labels))
-            if index > 255:
+            if index > 0xFFFF:
                 raise ValueError("too many different step labels")
             parts.append(_RECORD.pack(_id_bytes(e.plan_id), _id_bytes(e.officer_id),
                                       e.step_index, 1 if e.is_milestone else 0, index))

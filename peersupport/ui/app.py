@@ -18,15 +18,22 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from peersupport import APP_DISPLAY_NAME, APP_NAME, __version__, hygiene, paths
 from peersupport import settings as settings_mod
+from peersupport.domain.clock import Clock, system_clock
 from peersupport.domain.throttle import UnlockThrottle
 from peersupport.ui.icons import app_icon
 from peersupport.ui.idle import IdleWatcher, SleepDetector
 from peersupport.ui.main_window import MainWindow
+from peersupport.ui.reminders import ReminderService
 from peersupport.ui.single_instance import SingleInstance
 from peersupport.ui.tasks import run_task, wait_for_tasks
+from peersupport.ui.tray import CloseGuard, TrayPresenter
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from peersupport.crypto.kdf import KdfProfile
+    from peersupport.domain.checkin import CheckIn
+    from peersupport.services.followups import FollowupPolicy
     from peersupport.services.vault import UnlockedVault, VaultService
 
 log = logging.getLogger(__name__)
@@ -104,11 +111,12 @@ class AppController(QObject):
 
     def __init__(
         self, data_root: Path, profile: KdfProfile | None = None,
-        parent: QObject | None = None,
+        parent: QObject | None = None, *, clock: Clock | None = None,
     ) -> None:
         super().__init__(parent)
         self.data = paths.ensure(data_root)
         self.settings = settings_mod.load(self.data.settings)
+        self.clock: Clock = clock or system_clock  # follow-up plans and reminders share it
         self._profile = profile
         self._service: VaultService | None = None
         self.vault: UnlockedVault | None = None
@@ -123,6 +131,19 @@ class AppController(QObject):
         self.sleep = SleepDetector(self)
         self.sleep.resumed.connect(self._on_os_lock)
         self._session_watch: QObject | None = None
+        # follow-up reminders: counts from due times only; the tray comes with deferred start
+        self.reminders = ReminderService(self.clock, self)
+        self.reminders.set_zone(self.settings.time_zone)
+        self.reminders.set_nudge(self.settings.daily_nudge)
+        self.reminders.due_changed.connect(self._on_due_changed)
+        self.reminders.notify.connect(self._on_reminder)
+        self.sleep.resumed.connect(self.reminders.check)  # after the lock it may cause
+        self.tray: TrayPresenter | None = None
+        self._close_guard = CloseGuard(self._close_goes_to_tray, self)
+        self._close_guard.close_requested.connect(self._on_window_close)
+        self._close_box: QMessageBox | None = None
+        self._quitting = False
+        self._told_tray = False
 
     # -- start ----------------------------------------------------------------------------
     def service(self) -> VaultService:
@@ -156,6 +177,8 @@ class AppController(QObject):
             self._session_watch = watcher
         if self.vault is None and self.data.has_vault():
             run_task(_preload, lambda _: None, lambda _exc: None)
+        self._start_tray()
+        self.reminders.start()
         self.ready.emit()
 
     def _ensure_window(self) -> MainWindow:
@@ -169,6 +192,7 @@ class AppController(QObject):
             window.lock_screen.recovery_requested.connect(self.open_recovery)
             window.new_checkin_requested.connect(lambda: self.open_checkin_form())
             window.find_requested.connect(self._focus_search)
+            window.installEventFilter(self._close_guard)
             self.window = window
         return self.window
 
@@ -272,6 +296,7 @@ class AppController(QObject):
 
     def _enter_unlocked(self, vault: UnlockedVault) -> None:
         self.vault = vault
+        self._apply_followup_policy()  # before the workspace reads any plan
         window = self._ensure_window()
         window.show_unlocked(self.settings.idle_lock_minutes, vault.checkins())
         workspace = window.workspace
@@ -280,11 +305,13 @@ class AppController(QObject):
             workspace.edit_checkin_requested.connect(
                 lambda checkin_id: self.open_checkin_form(checkin_id)
             )
+            workspace.followup_done_requested.connect(self.open_followup_checkin)
         self.idle.set_timeout_ms(self.settings.idle_lock_minutes * 60_000)
         self.idle.start()
         app = QApplication.instance()
         if app is not None:  # watch input only while there is something to protect
             app.installEventFilter(self.idle)
+        self._reminders_follow(vault)
         self.unlocked.emit()
         self._check_notice()
         self._restore_draft()
@@ -309,6 +336,7 @@ class AppController(QObject):
         self._close_dialogs()
         if self.window is not None:
             self.window.show_locked()
+        self._reminders_keep_counting()
         vault, self.vault = self.vault, None
         try:
             vault.lock()
@@ -347,7 +375,8 @@ class AppController(QObject):
 
     # -- check-ins ----------------------------------------------------------------------------
     def open_checkin_form(
-        self, checkin_id: str | None = None, draft: dict[str, Any] | None = None
+        self, checkin_id: str | None = None, draft: dict[str, Any] | None = None,
+        prefill: CheckIn | None = None, completes: tuple[str, str] | None = None,
     ) -> QDialog | None:
         from peersupport.ui.checkin_form import CheckinForm
 
@@ -365,7 +394,7 @@ class AppController(QObject):
                     return None
         form = CheckinForm(
             service, self.vault.notice(), self.settings.last_contact_type, self.window,
-            existing=existing, draft=draft,
+            existing=existing, draft=draft, prefill=prefill, completes=completes,
         )
         form.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         form.saved.connect(self._on_checkin_saved)
@@ -373,11 +402,27 @@ class AppController(QObject):
         form.open()
         return form
 
+    def open_followup_checkin(self, plan_id: str, step_id: str) -> QDialog | None:
+        """A check-in prefilled for a follow-up step ("Done"); saving it completes the step."""
+        if self.vault is None:
+            return None
+        from peersupport.services.followups import PlanError, RecordNotFoundError
+
+        followups = self.vault.followups()
+        try:
+            step_id = followups.resolve_step_id(plan_id, step_id)
+            prefill = followups.prefill(plan_id, step_id)
+        except (PlanError, RecordNotFoundError) as exc:  # the app's own words, no record data
+            QMessageBox.warning(self.window, self.tr("Follow-up"), str(exc))
+            return None
+        return self.open_checkin_form(prefill=prefill, completes=(plan_id, step_id))
+
     def _on_checkin_saved(self, checkin_id: str) -> None:
         window = self.window
         if window is not None and window.workspace is not None:
             window.workspace.refresh()
             window.statusBar().showMessage(self.tr("Check-in saved."), 5000)
+        self.reminders.check()  # a new plan may already have due steps
 
     def _remember_contact_type(self, code: str) -> None:
         if code != self.settings.last_contact_type:
@@ -448,15 +493,17 @@ class AppController(QObject):
     def open_preferences(self) -> None:
         from peersupport.ui.dialogs import PreferencesDialog
 
-        dialog = PreferencesDialog(self.settings, self.window)
+        dialog = PreferencesDialog(self.settings, self.window,
+                                   tray_available=self.tray is not None and self.tray.available)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def accepted() -> None:
-            self.settings = dialog.result_settings()
+            previous, self.settings = self.settings, dialog.result_settings()
             settings_mod.save(self.data.settings, self.settings)
             self.idle.set_timeout_ms(self.settings.idle_lock_minutes * 60_000)
             if self.window is not None:
                 self.window.set_idle_minutes(self.settings.idle_lock_minutes)
+            self._followup_settings_changed(previous)
 
         dialog.accepted.connect(accepted)
         dialog.open()
@@ -468,8 +515,156 @@ class AppController(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
+    # -- follow-up reminders and the tray ----------------------------------------------------
+    def followup_policy(self) -> FollowupPolicy:
+        from peersupport.services.followups import policy_from_settings
+
+        return policy_from_settings(self.settings, self.clock)
+
+    def _apply_followup_policy(self) -> None:
+        if self.vault is not None:
+            self.vault.followup_policy = self.followup_policy()
+
+    def _reminders_follow(self, vault: UnlockedVault) -> None:
+        """While unlocked, every check reads the anonymous schedule afresh."""
+
+        def fetch() -> Sequence[int]:
+            return vault.followups().anonymous_schedule()
+
+        self.reminders.set_source(fetch)
+        self.reminders.check(force=True)
+        if self.tray is not None:
+            self.tray.set_locked(False)
+        # a step done, snoozed or moved in the follow-ups panel: recount at once
+        workspace = self.window.workspace if self.window is not None else None
+        page = getattr(workspace, "followups_page", None)
+        changed = getattr(page, "changed", None)
+        if changed is not None:
+            changed.connect(lambda *_: self.reminders.check())
+
+    def _reminders_keep_counting(self) -> None:
+        """Before the key goes: read the schedule one last time, then count from memory."""
+        self.reminders.check()
+        self.reminders.set_source(None)
+        if self.tray is not None:
+            self.tray.set_locked(True)
+
+    def _followup_settings_changed(self, previous: settings_mod.Settings) -> None:
+        self._apply_followup_policy()
+        self.reminders.set_zone(self.settings.time_zone)
+        self.reminders.set_nudge(self.settings.daily_nudge)
+        if self.settings.start_at_login != previous.start_at_login:
+            self._set_autostart(self.settings.start_at_login)
+
+    def _set_autostart(self, enabled: bool) -> None:
+        from peersupport import autostart
+
+        extra: list[str] = []
+        if self.data.root != paths.default_root():
+            extra = ["--data-dir", str(self.data.root)]
+        outcome = autostart.set_enabled(enabled, extra)
+        if self.window is not None:
+            if outcome.ok:
+                self.window.statusBar().showMessage(self.tr(outcome.message), 5000)
+            else:
+                QMessageBox.warning(self.window, self.tr("Start at login"),
+                                    self.tr(outcome.message))
+        if not outcome.ok:  # the setting says what is true
+            self.settings = self.settings._replace(start_at_login=not enabled)
+            settings_mod.save(self.data.settings, self.settings)
+
+    def _on_due_changed(self, due_now: int, badge: int) -> None:
+        if self.tray is not None:
+            self.tray.set_counts(due_now, badge)
+        workspace = self.window.workspace if self.window is not None else None
+        if workspace is not None and hasattr(workspace, "set_followup_badge"):
+            workspace.set_followup_badge(badge)
+
+    def _on_reminder(self, text: str) -> None:
+        """A count or the nudge to unlock: never record data."""
+        if self.tray is not None and self.tray.available:
+            self.tray.show_message(text)
+        elif self.window is not None:
+            self.window.statusBar().showMessage(text, 60_000)
+            QApplication.alert(self.window)
+
+    def _start_tray(self) -> None:
+        if self.tray is not None:
+            return
+        tray = TrayPresenter(self)
+        tray.show_requested.connect(self.bring_to_front)
+        tray.lock_requested.connect(self.lock)
+        tray.quit_requested.connect(self.quit)
+        tray.set_locked(self.vault is None)
+        tray.set_counts(self.reminders.due_now, self.reminders.badge)
+        self.tray = tray
+        app = QApplication.instance()
+        if tray.available and isinstance(app, QApplication):
+            # a hidden window (in the tray) must not end the app when a dialog closes;
+            # quitting is always explicit (Quit, or closing the window when told to)
+            app.setQuitOnLastWindowClosed(False)
+
+    def _close_goes_to_tray(self) -> bool:
+        """Whether closing the main window is intercepted (tray or ask) instead of quitting."""
+        return (not self._quitting and self.tray is not None and self.tray.available
+                and self.settings.close_to_tray != settings_mod.CLOSE_QUIT)
+
+    def _on_window_close(self) -> None:
+        if self.settings.close_to_tray == settings_mod.CLOSE_TRAY:
+            self.hide_to_tray()
+        else:
+            self._ask_close()
+
+    def _ask_close(self) -> None:
+        if self._close_box is not None:
+            self._close_box.raise_()
+            return
+        box = QMessageBox(self.window)
+        box.setObjectName("closeToTrayBox")
+        box.setIcon(QMessageBox.Icon.Question)
+        box.setWindowTitle(self.tr("Close Peer Support"))
+        box.setText(self.tr("Keep Peer Support running in the tray?"))
+        box.setInformativeText(self.tr(
+            "In the tray it locks the vault and still reminds you when follow-ups fall due "
+            "(by number only). Your choice is kept; change it in Preferences."))
+        tray = box.addButton(self.tr("Keep running in the &tray"),
+                             QMessageBox.ButtonRole.AcceptRole)
+        quit_ = box.addButton(self.tr("&Quit"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(tray)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.destroyed.connect(lambda *_: setattr(self, "_close_box", None))
+
+        def answered(button: Any) -> None:
+            self._close_box = None
+            if button is tray:
+                self._remember_close(settings_mod.CLOSE_TRAY)
+                QTimer.singleShot(0, self.hide_to_tray)
+            elif button is quit_:
+                self._remember_close(settings_mod.CLOSE_QUIT)
+                QTimer.singleShot(0, self.quit)
+
+        box.buttonClicked.connect(answered)
+        self._close_box = box
+        box.open()
+
+    def _remember_close(self, choice: str) -> None:
+        self.settings = self.settings._replace(close_to_tray=choice)
+        settings_mod.save(self.data.settings, self.settings)
+
+    def hide_to_tray(self) -> None:
+        """Lock (a hidden window must not keep records open) and keep running in the tray."""
+        self.lock()
+        if self.window is not None:
+            self.window.hide()
+        if self.tray is not None and not self._told_tray:
+            self._told_tray = True
+            self.tray.show_message(self.tr(
+                "Peer Support is still running here, locked, to remind you of follow-ups."))
+
     # -- shutdown ---------------------------------------------------------------------------
     def quit(self) -> None:
+        self._quitting = True  # the windows' close events now let the app end
         self.lock()
         wait_for_tasks()
         self.instance.release()
@@ -482,6 +677,10 @@ class AppController(QObject):
         self.lock()
         wait_for_tasks()
         self.instance.release()
+        self.reminders.stop()
+        if self.tray is not None:
+            self.tray.close()
+            self.tray = None
         for widget in (self.wizard, self.window):
             if widget is not None:
                 widget.hide()

@@ -31,6 +31,7 @@ from peersupport.services.checkins import (
     ValidationError,
 )
 from peersupport.services.errors import VaultLockedError
+from peersupport.services.followups import PlanError
 from peersupport.ui.checkin_form_layout import CheckinFormLayout
 from peersupport.ui.checkin_form_state import FormState
 from peersupport.ui.checkin_form_widgets import NoticeDialog
@@ -41,7 +42,7 @@ log = logging.getLogger(__name__)
 FIELD_ORDER = (
     "occurred_at", "officer", "notice", "incident_category", "contact_type", "initiated_by",
     "recipient_class", "duration_minutes", "headcount", "group_officers", "incident_ref",
-    "referrals", "referral_providers", "risk_level", "exceptions", "notes",
+    "referrals", "referral_providers", "risk_level", "exceptions", "notes", "incident_at",
 )
 _CHOOSE = {
     "incident_category": "Choose the incident category.",
@@ -83,21 +84,35 @@ class CheckinForm(CheckinFormLayout):
         existing: CheckinDetail | None = None,
         draft: dict | None = None,
         now: Callable[[], datetime] = local_now,
+        *,
+        prefill: CheckIn | None = None,
+        completes: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self._service = service
         self._notice_text = notice_text
         self._now = now
         self._existing = existing
+        self._completes = completes
         self._checkin_id = existing.checkin.id if existing else None
         self._officers: dict[str, Officer] = {}
         self._notice_dialog: NoticeDialog | None = None
-        self.setWindowTitle(self.tr("Edit check-in") if existing else self.tr("Log a check-in"))
+        self._incident_touched = False  # the supporter set the incident time themselves
+        self._syncing = False
+        if existing:
+            self.setWindowTitle(self.tr("Edit check-in"))
+        elif completes is not None:
+            self.setWindowTitle(self.tr("Log a follow-up check-in"))
+        else:
+            self.setWindowTitle(self.tr("Log a check-in"))
         self._connect()
         self._load_officers()
 
         if existing is not None:
             base = FormState.from_detail(existing)
+            base.incident_at = self._plan_incident(existing)
+        elif prefill is not None:
+            base = self._prefilled(prefill)
         else:
             contact = last_contact_type if last_contact_type in codes.CONTACT_TYPES else ""
             base = FormState(
@@ -112,6 +127,7 @@ class CheckinForm(CheckinFormLayout):
         self._refresh_zone()
         self._refresh_group()
         self._refresh_guidance()
+        self._refresh_incident()
         self._fit_to_screen()
         self.officer.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -123,6 +139,9 @@ class CheckinForm(CheckinFormLayout):
         self.risk.currentIndexChanged.connect(self._refresh_guidance)
         self.exceptions.changed.connect(self._refresh_guidance)
         self.show_notice.clicked.connect(self.open_notice)
+        self.follow_up.toggled.connect(self._refresh_incident)
+        self.when.dateTimeChanged.connect(self._follow_contact_time)
+        self.incident_at.dateTimeChanged.connect(self._incident_edited)
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         for sequence in ("Ctrl+Return", "Ctrl+Enter"):
@@ -140,6 +159,7 @@ class CheckinForm(CheckinFormLayout):
             ("incident_ref", self.incident_ref.textChanged),
             ("referral_providers", self.providers.textChanged),
             ("notes", self.notes.textChanged),
+            ("incident_at", self.incident_at.dateTimeChanged),
         ):
             signal.connect(self._boxes[key].clear_error)
         self.headcount.valueChanged.connect(self._boxes["officer"].clear_error)
@@ -206,6 +226,8 @@ class CheckinForm(CheckinFormLayout):
             incident_ref=self.incident_ref.text(),
             notes=self.notes.toPlainText(),
             follow_up=self.follow_up.isChecked(),
+            incident_at=(_from_qdatetime(self.incident_at.dateTime())
+                         if self._incident_touched else None),
             checkin_id=self._checkin_id,
         )
 
@@ -239,6 +261,13 @@ class CheckinForm(CheckinFormLayout):
         self.incident_ref.setText(state.incident_ref)
         self.notes.setPlainText(state.notes)
         self.follow_up.setChecked(state.follow_up)
+        self._incident_touched = False
+        self._follow_contact_time()
+        if state.incident_at is not None:
+            self._syncing = True
+            self.incident_at.setDateTime(_to_qdatetime(state.incident_at))
+            self._syncing = False
+            self._incident_touched = True
 
     def is_dirty(self) -> bool:
         return self.state() != self._baseline
@@ -297,6 +326,51 @@ class CheckinForm(CheckinFormLayout):
     def _refresh_guidance(self) -> None:
         self.guidance.set_lines(
             guidance_for(self.risk.currentData() or "", self.exceptions.checked()))
+
+    def _refresh_incident(self) -> None:
+        self.incident_row.setVisible(self.follow_up.isChecked())
+
+    def _follow_contact_time(self) -> None:
+        """The incident cannot come after the contact; until the supporter sets it, it is
+        the contact's own time."""
+        self._syncing = True
+        try:
+            self.incident_at.setMaximumDateTime(self.when.dateTime())
+            if not self._incident_touched:
+                self.incident_at.setDateTime(self.when.dateTime())
+        finally:
+            self._syncing = False
+
+    def _incident_edited(self) -> None:
+        if not self._syncing:
+            self._incident_touched = True
+
+    def _plan_incident(self, existing: CheckinDetail) -> datetime | None:
+        """The incident time of the open follow-up plan this check-in made, if any."""
+        c = existing.checkin
+        if not c.follow_up or c.officer_id is None:
+            return None
+        try:
+            plans = self._service.followups().open_plans_of(c.officer_id)
+        except Exception as exc:
+            log.warning("reading follow-up plans failed: %s", hygiene.describe_exception(exc))
+            return None
+        found = [p.incident_at for p in plans if p.checkin_id == c.id]
+        return found[0] if found and found[0] != c.occurred_at else None
+
+    def _prefilled(self, prefill: CheckIn) -> FormState:
+        """A new check-in for a follow-up: the officer and the usual choices filled in."""
+        officer = self._officers.get(prefill.officer_id) if prefill.officer_id else None
+        return FormState(
+            occurred_at=self._now().replace(second=0, microsecond=0),
+            officer_text=officer.alias if officer else "",
+            officer_id=officer.id if officer else None,
+            incident_category=prefill.incident_category,
+            contact_type=prefill.contact_type,
+            initiated_by=prefill.initiated_by,
+            recipient_class=prefill.recipient_class,
+            duration_minutes=prefill.duration_minutes,
+        )
 
     def open_notice(self) -> None:
         """Show the notice; closing it puts the focus on "I gave … the notice"."""
@@ -418,11 +492,25 @@ class CheckinForm(CheckinFormLayout):
         if new_officers and state.notice_confirmed:
             new_officers[0].notice_given_at = notice_at
         try:
-            saved_id = self._service.save(checkin, new_officers)
+            saved_id = self._service.save(
+                checkin, new_officers,
+                incident_at=state.incident_at if state.follow_up else None,
+                completes=self._completes)
         except ValidationError as exc:
             self._show_errors(exc.errors)
             return
+        except PlanError as exc:  # its message is the app's own, with no record data
+            self._fail(self.tr("The follow-up could not be completed: {reason}").format(
+                reason=str(exc)))
+            return
         except RecordNotFoundError:
+            if self._completes is not None and not self._plan_exists(self._completes[0]):
+                self._completes = None
+                self._fail(self.tr(
+                    "The follow-up plan this check-in completes no longer exists (it may have "
+                    "been deleted with its check-in). Save again to log it as an ordinary "
+                    "check-in."))
+                return
             self._load_officers()
             self._refresh_officer()
             self._fail(self.tr(
@@ -460,6 +548,15 @@ class CheckinForm(CheckinFormLayout):
         self.saved.emit(saved_id)
         self.contact_type_used.emit(checkin.contact_type)
         self._close_after_save()
+
+    def _plan_exists(self, plan_id: str) -> bool:
+        try:
+            self._service.followups().plan(plan_id)
+        except RecordNotFoundError:
+            return False
+        except Exception:
+            return True
+        return True
 
     def _close_after_save(self) -> None:
         if self._notice_dialog is not None:

@@ -203,12 +203,29 @@ class CheckinFormLayout(QDialog):
         self.notes.setMinimumHeight(140)
         self.follow_up = QCheckBox(self.tr("&Follow-up wanted"))
         self.follow_up.setAccessibleName(self.tr("Follow-up wanted"))
+        self.incident_at = _DateTimeEdit()
+        self.incident_at.setCalendarPopup(True)
+        self.incident_at.setDisplayFormat(_date_time_format())
+        self.incident_at.setAccessibleName(self.tr("Incident date and time"))
+        self.incident_at.setToolTip(self.tr(
+            "Follow-up reminders are timed from the incident: 24 hours, 72 hours, a week..."))
+        self.incident_label = _label(self.tr("Incident &date and time:"), self.incident_at)
+        self.incident_hint = style.muted(self.tr("Reminders are timed from the incident."))
+        self.incident_row = QWidget()
+        incident_layout = QVBoxLayout(self.incident_row)
+        incident_layout.setContentsMargins(24, 0, 0, 0)
+        incident_layout.setSpacing(4)
+        incident_layout.addWidget(self.incident_label)
+        incident_layout.addWidget(self._box("incident_at", self.incident_at,
+                                            below=[self.incident_hint]))
+        self.incident_row.setVisible(False)
         self.guidance = GuidanceBox()
         notes_col = QVBoxLayout()
         notes_col.setSpacing(4)
         notes_col.addWidget(_label(self.tr("&Notes:"), self.notes))
         notes_col.addWidget(self._box("notes", self.notes), 1)
         notes_col.addWidget(self.follow_up)
+        notes_col.addWidget(self.incident_row)
         notes_col.addSpacing(6)
         notes_col.addWidget(self.guidance)
 
@@ -275,7 +292,7 @@ class CheckinFormLayout(QDialog):
             self.show_notice, self.category, self.contact_type, self.initiated_by,
             self.recipient, self.duration, self.headcount, self.group_officers,
             self.incident_ref, self.referrals, self.providers, self.risk, self.exceptions,
-            self.notes, self.follow_up, self.save_button, self.cancel_button,
+            self.notes, self.follow_up, self.incident_at, self.save_button, self.cancel_button,
         ]
         for first, second in itertools.pairwise(order):
             QWidget.setTabOrder(first, second)

@@ -35,6 +35,7 @@ class FormState:
     incident_ref: str = ""
     notes: str = ""
     follow_up: bool = False
+    incident_at: datetime | None = None  # None: the incident is the contact's own time
     checkin_id: str | None = None  # set when editing a saved check-in
 
     def __repr__(self) -> str:  # keep typed text out of logs and tracebacks
@@ -43,6 +44,7 @@ class FormState:
     def to_payload(self) -> dict[str, Any]:
         data = asdict(self)
         data["occurred_at"] = self.occurred_at.isoformat()
+        data["incident_at"] = self.incident_at.isoformat() if self.incident_at else None
         data["kind"] = DRAFT_KIND
         data["version"] = DRAFT_VERSION
         return data
@@ -85,7 +87,9 @@ class FormState:
 
 
 def _coerce(name: str, raw: Any, current: Any) -> Any:
-    if name == "occurred_at":
+    if name == "incident_at" and raw is None:
+        return None
+    if name in ("occurred_at", "incident_at"):
         if isinstance(raw, datetime):
             return raw
         try:

@@ -1,4 +1,5 @@
-"""Small dialogs: About, Preferences and the unexpected-error message."""
+"""Small dialogs: About, Preferences (general and follow-ups) and the unexpected-error
+message."""
 
 from __future__ import annotations
 
@@ -6,21 +7,54 @@ import platform
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTime
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
     QLabel,
+    QLayout,
     QMessageBox,
+    QPushButton,
+    QSizePolicy,
+    QSpacerItem,
     QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from peersupport import __version__
-from peersupport.settings import IDLE_MINUTES_MAX, IDLE_MINUTES_MIN, Settings
+from peersupport import __version__, autostart
+from peersupport.domain.clock import system_zone_name, zone_names
+from peersupport.domain.codes import INCIDENT_CATEGORIES
+from peersupport.domain.followup_templates import (
+    DEFAULT_TEMPLATES,
+    TemplateError,
+    format_steps,
+    parse_steps,
+    templates_from_codes,
+    templates_to_codes,
+)
+from peersupport.domain.reminders import parse_nudge
+from peersupport.settings import (
+    CLOSE_ASK,
+    CLOSE_QUIT,
+    CLOSE_TRAY,
+    IDLE_MINUTES_MAX,
+    IDLE_MINUTES_MIN,
+    SYSTEM_ZONE,
+    Settings,
+)
 from peersupport.ui import style
 from peersupport.ui.icons import app_icon
 
@@ -57,40 +91,251 @@ class AboutDialog(QDialog):
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+    """General settings, and follow-ups: time zone, daily nudge and the plan templates."""
+
+    def __init__(
+        self, settings: Settings, parent: QWidget | None = None, *,
+        tray_available: bool = True, autostart_supported: bool | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Preferences"))
-        self.idle = QSpinBox(self)
+        self._base = settings
+        self.tabs = QTabWidget(self)
+        self.tabs.setAccessibleName(self.tr("Preferences sections"))
+        self.tabs.addTab(self._general_tab(settings, tray_available, autostart_supported),
+                         self.tr("&General"))
+        self.tabs.addTab(self._followups_tab(settings), self.tr("&Follow-ups"))
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        layout = QVBoxLayout(self)
+        layout.addWidget(style.muted(self.tr(
+            "These settings are stored on this computer without any record data."), self))
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.buttons)
+        self.resize(720, 620)
+        self._validate_templates()
+
+    # -- General --------------------------------------------------------------------------
+    def _general_tab(
+        self, settings: Settings, tray_available: bool, autostart_supported: bool | None
+    ) -> QWidget:
+        page = QWidget(self)
+        self.idle = QSpinBox(page)
         self.idle.setRange(IDLE_MINUTES_MIN, IDLE_MINUTES_MAX)
         self.idle.setSuffix(self.tr(" min"))
         self.idle.setValue(settings.idle_lock_minutes)
         self.idle.setAccessibleName(self.tr("Lock after idle minutes"))
         self.idle.setMaximumWidth(110)
         self.screen_lock = QCheckBox(
-            self.tr("Lock when the computer locks its screen or goes to sleep"), self
+            self.tr("Lock when the computer locks its screen or goes to sleep"), page
         )
         self.screen_lock.setChecked(settings.lock_on_screen_lock)
         self.screen_lock.setAccessibleName(self.tr("Lock with the screen"))
-        form = QFormLayout()
+
+        self.close_choice = QComboBox(page)
+        for code, text in (
+            (CLOSE_ASK, self.tr("Ask me")),
+            (CLOSE_TRAY, self.tr("Keep running in the tray (the vault locks)")),
+            (CLOSE_QUIT, self.tr("Quit")),
+        ):
+            self.close_choice.addItem(text, code)
+        self.close_choice.setCurrentIndex(max(0, self.close_choice.findData(
+            settings.close_to_tray)))
+        self.close_choice.setAccessibleName(self.tr("When the window is closed"))
+        self.close_choice.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        close_hint = style.muted(self.tr(
+            "In the tray, Peer Support keeps reminding you of due follow-ups (by number "
+            "only) while the vault stays locked."), page)
+        if not tray_available:
+            self.close_choice.setEnabled(False)
+            close_hint.setText(self.tr(
+                "This desktop shows no system tray: closing the window quits."))
+
+        supported = (autostart.supported() if autostart_supported is None
+                     else autostart_supported)
+        self.start_login = QCheckBox(self.tr("Start Peer Support when I log in"), page)
+        self.start_login.setChecked(settings.start_at_login and supported)
+        self.start_login.setAccessibleName(self.tr("Start at login"))
+        self.start_login.setEnabled(supported)
+        login_hint = style.muted(self.tr(
+            "It opens on the lock screen. Once you have unlocked, follow-up reminders keep "
+            "arriving while it stays locked."), page)
+        if not supported:
+            login_hint.setText(self.tr(autostart.UNSUPPORTED))
+
+        form = QFormLayout(page)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
         form.addRow(self.tr("&Lock after being idle for:"), self.idle)
         form.addRow("", self.screen_lock)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
-        )
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout = QVBoxLayout(self)
-        layout.addWidget(style.muted(self.tr(
-            "These settings are stored on this computer without any record data."), self))
+        form.addItem(QSpacerItem(0, 12))
+        form.addRow(self.tr("&Closing the window:"), _with_hint(self.close_choice, close_hint))
+        form.addItem(QSpacerItem(0, 12))
+        form.addRow("", _with_hint(self.start_login, login_hint))
+        return page
+
+    # -- Follow-ups -----------------------------------------------------------------------
+    def _followups_tab(self, settings: Settings) -> QWidget:
+        page = QWidget(self)
+        self.zone = QComboBox(page)
+        self.zone.addItem(self.tr("System ({name})").format(name=system_zone_name()),
+                          SYSTEM_ZONE)
+        for name in zone_names():
+            self.zone.addItem(name, name)
+        self.zone.setMaxVisibleItems(20)
+        self.zone.setCurrentIndex(max(0, self.zone.findData(settings.time_zone)))
+        self.zone.setAccessibleName(self.tr("Time zone for follow-ups"))
+        self.zone.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.zone.setMinimumContentsLength(28)
+
+        nudge_at = parse_nudge(settings.daily_nudge)
+        self.nudge_on = QCheckBox(self.tr("Every day at"), page)
+        self.nudge_on.setAccessibleName(self.tr("Daily reminder to unlock"))
+        self.nudge_on.setChecked(nudge_at is not None)
+        self.nudge_time = QTimeEdit(page)
+        self.nudge_time.setDisplayFormat("HH:mm")
+        self.nudge_time.setTime(QTime(nudge_at.hour, nudge_at.minute) if nudge_at
+                                else QTime(9, 0))
+        self.nudge_time.setAccessibleName(self.tr("Daily reminder time"))
+        self.nudge_time.setEnabled(nudge_at is not None)
+        self.nudge_on.toggled.connect(self.nudge_time.setEnabled)
+        nudge_row = QHBoxLayout()
+        nudge_row.addWidget(self.nudge_on)
+        nudge_row.addWidget(self.nudge_time)
+        nudge_row.addStretch(1)
+        nudge_hint = style.muted(self.tr(
+            "After the computer restarts, Peer Support knows nothing about your follow-ups "
+            "until you unlock; this daily reminder asks you to."), page)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.addRow(self.tr("&Time zone:"), self.zone)
+        form.addRow(self.tr("Remind me to unlock:"), _with_hint(nudge_row, nudge_hint))
+
+        plans = QGroupBox(self.tr("Follow-up plans by incident category"), page)
+        self.templates = QTableWidget(len(INCIDENT_CATEGORIES), 2, plans)
+        self.templates.setAccessibleName(self.tr("Follow-up steps for each incident category"))
+        self.templates.setHorizontalHeaderLabels([self.tr("Incident category"),
+                                                  self.tr("Steps after the incident")])
+        self.templates.verticalHeader().setVisible(False)
+        header = self.templates.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.templates.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.templates.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+        self.templates.setWordWrap(False)
+        current = templates_from_codes(settings.followup_templates)
+        for row, (code, label) in enumerate(INCIDENT_CATEGORIES.items()):
+            category = QTableWidgetItem(label)
+            category.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            category.setData(Qt.ItemDataRole.UserRole, code)
+            steps = QTableWidgetItem(format_steps(current[code]))
+            steps.setData(Qt.ItemDataRole.AccessibleDescriptionRole,
+                          self.tr("Follow-up steps for {category}").format(category=label))
+            self.templates.setItem(row, 0, category)
+            self.templates.setItem(row, 1, steps)
+        self.templates.itemChanged.connect(lambda _item: self._validate_templates())
+        self.template_error = style.error_label(plans)
+        self.template_error.setAccessibleName(self.tr("Follow-up plan problem"))
+        self.reset_templates = QPushButton(self.tr("&Reset to defaults"), plans)
+        self.reset_templates.setAccessibleName(self.tr("Reset follow-up plans to defaults"))
+        self.reset_templates.clicked.connect(self._reset_templates)
+        reset_row = QHBoxLayout()
+        reset_row.addStretch(1)
+        reset_row.addWidget(self.reset_templates)
+        plan_layout = QVBoxLayout(plans)
+        plan_layout.addWidget(style.muted(self.tr(
+            "Steps are separated by commas: 24h (hours), 7d (days), 3w (weeks), 2m (months), "
+            "1y (the anniversary); 7d@09:00 also sets the time of day. Leave a category "
+            "empty for no follow-up steps. Changes apply to plans made from now on."), plans))
+        plan_layout.addWidget(self.templates, 1)
+        plan_layout.addWidget(self.template_error)
+        plan_layout.addLayout(reset_row)
+
+        layout = QVBoxLayout(page)
         layout.addLayout(form)
-        layout.addWidget(buttons)
-        self._base = settings
+        layout.addSpacing(6)
+        layout.addWidget(plans, 1)
+        return page
+
+    def _reset_templates(self) -> None:
+        for row, code in enumerate(INCIDENT_CATEGORIES):
+            item = self.templates.item(row, 1)
+            if item is not None:
+                item.setText(format_steps(DEFAULT_TEMPLATES[code]))
+
+    def template_texts(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for row, code in enumerate(INCIDENT_CATEGORIES):
+            item = self.templates.item(row, 1)
+            out[code] = item.text() if item is not None else ""
+        return out
+
+    def template_errors(self) -> dict[str, str]:
+        """Category code -> why its steps cannot be read."""
+        errors: dict[str, str] = {}
+        for code, text in self.template_texts().items():
+            try:
+                parse_steps(text)
+            except TemplateError as exc:
+                errors[code] = str(exc)
+        return errors
+
+    def _validate_templates(self) -> None:
+        errors = self.template_errors()
+        self.templates.blockSignals(True)
+        try:
+            for row, code in enumerate(INCIDENT_CATEGORIES):
+                item = self.templates.item(row, 1)
+                if item is not None:
+                    item.setForeground(style.error_colour() if code in errors else QBrush())
+                    item.setToolTip(errors.get(code, ""))
+        finally:
+            self.templates.blockSignals(False)
+        if errors:
+            code, message = next(iter(errors.items()))
+            self.template_error.setText(f"{INCIDENT_CATEGORIES[code]}: {message}")
+        self.template_error.setVisible(bool(errors))
+        if self.ok_button is not None:
+            self.ok_button.setEnabled(not errors)
+
+    def accept(self) -> None:
+        if self.template_errors():
+            return
+        super().accept()
 
     def result_settings(self) -> Settings:
+        templates = {code: parse_steps(text) for code, text in self.template_texts().items()
+                     if code not in self.template_errors()}
+        nudge = self.nudge_time.time().toString("HH:mm") if self.nudge_on.isChecked() else ""
         return self._base._replace(
             idle_lock_minutes=self.idle.value(),
             lock_on_screen_lock=self.screen_lock.isChecked(),
+            followup_templates=templates_to_codes(templates),
+            time_zone=self.zone.currentData() or SYSTEM_ZONE,
+            daily_nudge=nudge,
+            close_to_tray=self.close_choice.currentData() or CLOSE_ASK,
+            start_at_login=(self.start_login.isChecked() if self.start_login.isEnabled()
+                            else self._base.start_at_login),
         ).validated()
+
+
+def _with_hint(field: QWidget | QLayout, hint: QLabel) -> QWidget:
+    """A form field with its explanation right below it."""
+    box = QWidget(hint.parentWidget())
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(4)
+    if isinstance(field, QLayout):
+        column.addLayout(field)
+    else:
+        column.addWidget(field, 0, Qt.AlignmentFlag.AlignLeft)
+    column.addWidget(hint)
+    return box
 
 
 def _t(text: str) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPushButton,
     QTreeWidget,
     QTreeWidgetItem,
@@ -70,6 +71,26 @@ class OfficerDetail(QWidget):
             value.setAccessibleName(title)
             form.addRow(style.muted(title, self), value)
 
+        # line-of-duty death: never schedule contacting them
+        self.deceased_state = QLabel(self)
+        self.deceased_state.setWordWrap(True)
+        self.deceased_state.setAccessibleName(self.tr("Deceased"))
+        self.deceased_button = QPushButton(self.tr("Mark as &deceased (line-of-duty death)…"),
+                                           self)
+        self.deceased_button.setAccessibleName(self.tr("Mark as deceased (line-of-duty death)"))
+        self.deceased_button.setToolTip(self.tr(
+            "Never schedule contacting this officer; turn their pending follow-ups into family "
+            "or colleague support, or cancel them"))
+        self.undo_deceased_button = QPushButton(self.tr("&Undo mark"), self)
+        self.undo_deceased_button.setAccessibleName(self.tr("Undo the deceased mark"))
+        self.undo_deceased_button.setToolTip(self.tr(
+            "Remove a mistaken mark; follow-ups already changed stay as they are"))
+        deceased = QHBoxLayout()
+        deceased.addWidget(self.deceased_state, 1)
+        deceased.addWidget(self.undo_deceased_button)
+        deceased.addWidget(self.deceased_button)
+        self.set_deceased(None)
+
         self.timeline_title = style.heading(self.tr("Check-ins"), self, 1.0)
         self.timeline = QTreeWidget(self)
         self.timeline.setAccessibleName(self.tr("Check-ins with this officer"))
@@ -93,6 +114,7 @@ class OfficerDetail(QWidget):
         content.setContentsMargins(0, 0, 0, 0)
         content.addLayout(heading)
         content.addLayout(form)
+        content.addLayout(deceased)
         content.addSpacing(6)
         content.addWidget(self.timeline_title)
         content.addWidget(self.timeline, 1)
@@ -106,6 +128,7 @@ class OfficerDetail(QWidget):
         self.placeholder.setVisible(officer is None)
         self.content.setVisible(officer is not None)
         self.timeline.clear()
+        self.set_deceased(None)
         if officer is None:
             for value in (self.title, self.full_name, self.contact, self.notice, self.notes):
                 value.clear()
@@ -138,8 +161,22 @@ class OfficerDetail(QWidget):
             items.append(item)
         self.timeline.addTopLevelItems(items)
 
+    def set_deceased(self, deceased: bool | None) -> None:
+        """Whether the officer is marked deceased; None while that is not known yet."""
+        self.deceased_state.setVisible(deceased is True)
+        self.deceased_state.setText(self.tr(
+            "Deceased (line-of-duty death). No contact with this officer is scheduled.")
+            if deceased else "")
+        self.undo_deceased_button.setVisible(deceased is True)
+        self.deceased_button.setVisible(deceased is False)
+        self._deceased = deceased
+
+    def is_deceased(self) -> bool | None:
+        return self._deceased
+
     def set_busy(self, busy: bool) -> None:
-        for button in (self.merge_button, self.forget_button):
+        for button in (self.merge_button, self.forget_button, self.deceased_button,
+                       self.undo_deceased_button):
             button.setEnabled(not busy)
 
     def clear(self) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QCheckBox,
+    QDialog,
     QHBoxLayout,
     QInputDialog,
     QLineEdit,
@@ -90,6 +91,9 @@ class OfficersPage(QWidget):
         self.detail = OfficerDetail(self)
         self.detail.merge_button.clicked.connect(self.merge_selected)
         self.detail.forget_button.clicked.connect(self.forget_selected)
+        self.detail.deceased_button.clicked.connect(self.mark_deceased_selected)
+        self.detail.undo_deceased_button.clicked.connect(self.undo_deceased_selected)
+        self.dialog: QDialog | None = None  # the deceased dialog, while open
         self.detail.open_requested.connect(self.open_requested)
 
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
@@ -116,6 +120,9 @@ class OfficersPage(QWidget):
         self._epoch += 1
         self._scope.invalidate()
         self._timeline_scope.invalidate()
+        if self.dialog is not None:
+            self.dialog.reject()
+            self.dialog = None
         self._officers = {}
         self._stale = True
         self.list.blockSignals(True)
@@ -188,6 +195,62 @@ class OfficersPage(QWidget):
             lambda: service.forget_preview(officer_id), self._confirm_forget, self._failed
         )
 
+    def mark_deceased_selected(self) -> None:
+        """Explain, ask what becomes of the pending follow-ups, then mark the officer."""
+        officer_id = self.current_id()
+        if officer_id is None or officer_id not in self._officers:
+            return
+        from peersupport.ui.followup_dialogs import DeceasedDialog
+
+        dialog = DeceasedDialog(self._officers[officer_id].alias, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        epoch = self._epoch
+
+        def accepted() -> None:
+            if epoch != self._epoch or self.current_id() != officer_id:
+                return
+            mode = dialog.mode()
+            followups = self._service.followups()
+            self._busy(True)
+            self._scope.run(
+                lambda: followups.mark_deceased(officer_id, mode),
+                lambda n: self._deceased_marked(officer_id, mode, n), self._failed,
+            )
+
+        dialog.accepted.connect(accepted)
+        dialog.finished.connect(lambda *_: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+
+    def undo_deceased_selected(self) -> None:
+        officer_id = self.current_id()
+        if officer_id is None:
+            return
+        followups = self._service.followups()
+        self._busy(True)
+        self._scope.run(lambda: followups.clear_deceased(officer_id),
+                        lambda _: self._deceased_cleared(officer_id), self._failed)
+
+    def _deceased_marked(self, officer_id: str, mode: str, changed: int) -> None:
+        self._busy(False)
+        if self.current_id() == officer_id:
+            self.detail.set_deceased(True)
+        if mode == "convert":
+            text = plural(changed, "Marked as deceased: {n} follow-up plan now supports family "
+                          "or colleagues.", "Marked as deceased: {n} follow-up plans now "
+                          "support family or colleagues.")
+        else:
+            text = plural(changed, "Marked as deceased: {n} follow-up plan cancelled.",
+                          "Marked as deceased: {n} follow-up plans cancelled.")
+        self.status.setText(text)
+        self.changed.emit()
+
+    def _deceased_cleared(self, officer_id: str) -> None:
+        self._busy(False)
+        if self.current_id() == officer_id:
+            self.detail.set_deceased(False)
+        self.status.setText(self.tr("Mark removed. Follow-ups already changed stay as they are."))
+
     # -- loading --------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
@@ -221,14 +284,18 @@ class OfficersPage(QWidget):
         self._timeline_scope.invalidate()
         self._timeline_count = None
         service = self._service
+        followups = service.followups()
         self._timeline_scope.run(
-            lambda: service.timeline(officer_id),
-            lambda rows: self._timeline_arrived(officer_id, rows), self._failed,
+            lambda: (service.timeline(officer_id), followups.is_deceased(officer_id)),
+            lambda result: self._timeline_arrived(officer_id, *result), self._failed,
         )
 
-    def _timeline_arrived(self, officer_id: str, rows: list[CheckinSummary]) -> None:
+    def _timeline_arrived(
+        self, officer_id: str, rows: list[CheckinSummary], deceased: bool = False
+    ) -> None:
         self._timeline_count = len(rows)
         self.detail.show_timeline(officer_id, rows)
+        self.detail.set_deceased(deceased)
 
     # -- changes ----------------------------------------------------------------------------
     def _confirm_forget(self, preview: ForgetPreview) -> None:

@@ -22,6 +22,7 @@ from peersupport.ui import style
 if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinService
     from peersupport.ui.checkins_page import CheckinsPage
+    from peersupport.ui.followups_page import FollowupsPage
     from peersupport.ui.officers_page import OfficersPage
     from peersupport.ui.search_panel import SearchPanel
 
@@ -59,6 +60,7 @@ class Workspace(QWidget):
 
     new_checkin_requested = Signal()
     edit_checkin_requested = Signal(str)
+    followup_done_requested = Signal(str, str)  # plan id, step id: log its check-in
 
     def __init__(self, service: CheckinService | None = None, parent: QWidget | None = None):
         super().__init__(parent)
@@ -72,9 +74,12 @@ class Workspace(QWidget):
         self.checkins_page: CheckinsPage | None = None
         self.officers_page: OfficersPage | None = None
         self.search_panel: SearchPanel | None = None
+        self.followups_page: FollowupsPage | None = None
+        self._titles: dict[str, str] = {}
         for key, title, text in SECTIONS:
             item = QListWidgetItem(self.tr(title))
             item.setData(Qt.ItemDataRole.UserRole, key)
+            self._titles[key] = self.tr(title)
             item.setSizeHint(item.sizeHint().expandedTo(self.nav.fontMetrics().size(0, "Xg") * 2))
             self.nav.addItem(item)
             self.pages.addWidget(self._make_page(key, title, text))
@@ -94,6 +99,7 @@ class Workspace(QWidget):
             page.new_requested.connect(self.new_checkin_requested)
             page.edit_requested.connect(self.edit_checkin_requested)
             page.changed.connect(self._reload_officers)
+            page.changed.connect(self._reload_followups)
             self.checkins_page = page
             return page
         if self.service is not None and key == "officers":
@@ -111,6 +117,14 @@ class Workspace(QWidget):
             panel.open_requested.connect(self.open_checkin)
             self.search_panel = panel
             return panel
+        if self.service is not None and key == "followups":
+            from peersupport.ui.followups_page import FollowupsPage
+
+            followups = FollowupsPage(self.service, self.pages)
+            followups.done_requested.connect(self.followup_done_requested)
+            followups.badge_changed.connect(self.set_followup_badge)
+            self.followups_page = followups
+            return followups
         if not text:
             return PlaceholderPage(self.tr(title), "", self.pages)
         return PlaceholderPage(self.tr(title), self.tr(text), self.pages)
@@ -126,10 +140,26 @@ class Workspace(QWidget):
             self.checkins_page.reload()
         if self.officers_page is not None:
             self.officers_page.reload()
+        self._reload_followups()
 
     def _reload_officers(self) -> None:
         if self.officers_page is not None:
             self.officers_page.reload()
+
+    def _reload_followups(self) -> None:
+        if self.followups_page is not None:
+            self.followups_page.reload()
+
+    def set_followup_badge(self, n: int) -> None:
+        """Show how many follow-ups are due (overdue and today's) beside the section name."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == "followups":
+                title = self._titles["followups"]
+                item.setText(f"{title} ({n:,})" if n > 0 else title)
+                item.setData(Qt.ItemDataRole.AccessibleTextRole,
+                             self.tr("{title}, {n} due").format(title=title, n=n) if n > 0
+                             else title)
 
     def open_checkin(self, checkin_id: str) -> None:
         self.show_section("checkins")
@@ -143,6 +173,7 @@ class Workspace(QWidget):
 
     def clear(self) -> None:
         """Wipe every model and widget that showed decrypted data (the vault is locking)."""
-        for page in (self.checkins_page, self.officers_page, self.search_panel):
+        for page in (self.checkins_page, self.officers_page, self.search_panel,
+                     self.followups_page):
             if page is not None:
                 page.clear()
