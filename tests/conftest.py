@@ -80,3 +80,15 @@ def _no_dangling_threads() -> Iterator[None]:
         t.join(timeout=5)
     still = [t.name for t in leftover if t.is_alive()]
     assert not still, f"test left threads running: {still}"
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_main_thread() -> Iterator[None]:
+    """A test's leftover Qt objects (an AppController and its timers, held in reference
+    cycles) must be freed here, on the GUI thread. Left to the cyclic collector, they may be
+    freed on the worker thread in a later test, leaving Qt timers registered for deleted
+    objects: the suite then dies with a segmentation fault in QTimerInfoList."""
+    import gc
+
+    yield
+    gc.collect()

@@ -152,6 +152,7 @@ def test_golden_vault_passes_cli_verify(
     assert (code, capsys.readouterr().err) == (0, "")
     assert out.getvalue() == (
         "database integrity: ok\n"
-        "records: checkin: 0, checkin_month: 0, draft: 0, followup_agenda: 0, followup_plan: 0, officer: 1, vault_secret: 0\n"
+        "records: checkin: 0, checkin_month: 0, draft: 0, followup_agenda: 0, "
+        "followup_plan: 0, officer: 1, vault_secret: 0\n"
         "sealed fields: 5 checked, 0 failed\n"
     )

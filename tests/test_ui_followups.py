@@ -151,7 +151,7 @@ def page(qtbot, checkins: CheckinService, officer: Officer) -> Iterator[Followup
     settle()
 
 
-# -- the board --------------------------------------------------------------------------------------
+# -- the board -------------------------------------------------------------------------------------
 def test_an_overdue_step_is_listed_masked_and_revealed_only_while_selected(
     qtbot, page: FollowupsPage, vault: UnlockedVault, officer: Officer
 ):
@@ -190,8 +190,9 @@ def test_the_empty_board_explains_itself(qtbot, vault: UnlockedVault):
     qtbot.addWidget(widget)
     widget.show()
     loaded(qtbot, widget)
-    assert widget.stack.currentWidget() is widget.empty
+    assert widget.stack.currentWidget() is widget.empty_page
     assert "Follow-up wanted" in widget.empty.text()
+    assert not widget.actions_bar.isVisible()
 
 
 def test_relative_times_read_naturally():
@@ -240,7 +241,7 @@ def test_rows_are_decoded_only_when_shown(qtbot, page: FollowupsPage, vault: Unl
     assert big.decoded == 1
 
 
-# -- actions ------------------------------------------------------------------------------------------
+# -- actions ---------------------------------------------------------------------------------------
 def test_done_asks_for_the_follow_up_check_in(qtbot, page: FollowupsPage, vault, officer):
     select(page, group_rows(page.model, "overdue")[0])
     with qtbot.waitSignal(page.done_requested) as blocker:
@@ -312,7 +313,7 @@ def test_stop_plan_asks_with_a_reason_then_empties_the_board(
         ok(dialog)
     loaded(qtbot, page)
     qtbot.waitUntil(lambda: page.model.total() == 0)
-    assert page.stack.currentWidget() is page.empty
+    assert page.stack.currentWidget() is page.empty_page
     assert {s.state for s in vault.followups().steps(plan_id)} == {STOPPED}
     assert vault.followups().plan(plan_id).events[-1].reason == DEFAULT_STOP_REASON
 
@@ -340,7 +341,8 @@ def test_milestones_and_plan_details(qtbot, page: FollowupsPage, vault, officer)
     details = page.dialog
     assert isinstance(details, PlanDetailsDialog)
     assert CANARY_ALIAS in details.title.text()  # opened from the selected row
-    names = [details.steps.topLevelItem(r).text(0) for r in range(details.steps.topLevelItemCount())]
+    names = [details.steps.topLevelItem(r).text(0)
+             for r in range(details.steps.topLevelItemCount())]
     assert "Milestone: Court date" in names and "Follow-up at 24 hours" in names
     assert codes.INCIDENT_CATEGORIES[CATEGORY] not in " ".join(names)
     assert details.steps.currentItem().text(0) == "Follow-up at 24 hours"
@@ -529,7 +531,7 @@ def test_the_incident_time_is_kept_in_a_draft_and_shown_when_editing(qtbot, chec
     assert edit.incident_at.dateTime().toSecsSinceEpoch() == int(INCIDENT.timestamp())
 
 
-# -- deceased officers ------------------------------------------------------------------------------
+# -- deceased officers -----------------------------------------------------------------------------
 def test_marking_an_officer_deceased_converts_their_follow_ups(
     qtbot, checkins, vault, officer: Officer
 ):
@@ -554,7 +556,8 @@ def test_marking_an_officer_deceased_converts_their_follow_ups(
     assert widget.detail.is_deceased() is True
     assert widget.detail.deceased_state.isVisible()
     assert widget.detail.undo_deceased_button.isVisible()
-    assert "family or colleagues" in widget.status.text()
+    assert "1 follow-up plan now supports family or colleagues" in \
+        widget.detail.deceased_state.text()
     assert vault.followups().is_deceased(officer.id)
     steps = vault.followups().steps(plan_id)
     assert {s.audience for s in steps if s.state == PENDING} == {"family_or_colleagues"}
@@ -590,3 +593,54 @@ def test_cancelling_ends_the_pending_follow_ups(qtbot, checkins, vault, officer:
     assert {s.state for s in vault.followups().steps(plan_id)} == {"cancelled"}
     widget.clear()
     settle()
+
+
+def test_every_group_loads_more_rows_when_its_last_row_scrolls_into_view(
+    qtbot, page: FollowupsPage, vault: UnlockedVault
+):
+    from zoneinfo import ZoneInfo
+
+    class TwoGroups(_CountingBoard):
+        def count(self, group: str) -> int:
+            return self.n if group in ("overdue", "later") else 0
+
+    big = TwoGroups(vault.followups().board(), 5_000)
+    page.model.set_board(big, {}, ZoneInfo("UTC"))  # type: ignore[arg-type]
+    page.tree.expandAll()
+    settle()
+    overdue, later = page.model.group_index("overdue"), page.model.group_index("later")
+    loaded_rows = page.model.rowCount(overdue)
+    assert loaded_rows < 1_000  # expanding a group fetches one more chunk at most
+    assert page.model.rowCount(later) < 1_000
+    page.tree.scrollTo(page.model.index(loaded_rows - 1, 0, overdue))
+    settle()
+    qtbot.waitUntil(lambda: page.model.rowCount(overdue) > loaded_rows)
+    assert page.model.rowCount(overdue) < 5_000
+    assert big.decoded < 1_000  # only rows on screen were decoded
+    page.model.clear()
+
+
+def test_a_follow_up_form_locked_mid_typing_still_completes_its_step(qtbot, controller):
+    officer = controller.test_officer
+
+    def unlock() -> None:
+        qtbot.keyClicks(controller.window.lock_screen.passphrase, PASSPHRASE)
+        with qtbot.waitSignal(controller.unlocked, timeout=10_000):
+            qtbot.keyClick(controller.window.lock_screen.passphrase, Key.Key_Return)
+
+    unlock()
+    vault = controller.vault
+    plan_id = plan_of(vault, officer)
+    controller.open_followup_checkin(plan_id, "s0")
+    qtbot.waitUntil(lambda: len(_open_forms()) == 1)
+    _open_forms()[0].notes.setPlainText("half typed follow-up")
+    controller.lock()
+    assert _open_forms() == []
+    unlock()
+    qtbot.waitUntil(lambda: len(_open_forms()) == 1)
+    restored = _open_forms()[0]
+    assert restored.notes.toPlainText() == "half typed follow-up"
+    restored.save()
+    qtbot.waitUntil(lambda: _open_forms() == [], timeout=10_000)
+    steps = {s.id: s for s in controller.vault.followups().steps(plan_id)}
+    assert steps["s0"].state == DONE

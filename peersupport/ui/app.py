@@ -438,7 +438,11 @@ class AppController(QObject):
             log.warning("could not read a draft: %s", hygiene.describe_exception(exc))
             return
         if draft is not None:
-            self.open_checkin_form(draft.get("checkin_id"), draft=draft)
+            raw = draft.get("completes")
+            completes = None
+            if isinstance(raw, list) and len(raw) == 2 and all(isinstance(x, str) for x in raw):
+                completes = (raw[0], raw[1])
+            self.open_checkin_form(draft.get("checkin_id"), draft=draft, completes=completes)
 
     def _check_notice(self) -> None:
         """The notice is readable (and so editable) while locked; compare it with its sealed

@@ -128,6 +128,11 @@ class CheckinForm(CheckinFormLayout):
         self._refresh_group()
         self._refresh_guidance()
         self._refresh_incident()
+        if completes is not None:  # it belongs to a plan already: it cannot start another
+            self.follow_up.setEnabled(False)
+            self.follow_up.setToolTip(self.tr(
+                "This check-in completes a step of a follow-up plan; the plan's later steps "
+                "stay scheduled"))
         self._fit_to_screen()
         self.officer.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -274,7 +279,12 @@ class CheckinForm(CheckinFormLayout):
 
     def draft_payload(self) -> dict | None:
         """Everything typed, as JSON-able data, or None when nothing was typed."""
-        return self.state().to_payload() if self.is_dirty() else None
+        if not self.is_dirty():
+            return None
+        payload = self.state().to_payload()
+        if self._completes is not None:  # after unlock, saving still completes the step
+            payload["completes"] = list(self._completes)
+        return payload
 
     # -- what shows when --------------------------------------------------------------------
     def _officer_needs_notice(self, officer_id: str | None, text: str) -> bool:

@@ -209,7 +209,7 @@ class CheckinFormLayout(QDialog):
         self.incident_at.setAccessibleName(self.tr("Incident date and time"))
         self.incident_at.setToolTip(self.tr(
             "Follow-up reminders are timed from the incident: 24 hours, 72 hours, a week..."))
-        self.incident_label = _label(self.tr("Incident &date and time:"), self.incident_at)
+        self.incident_label = _label(self.tr("Incident d&ate and time:"), self.incident_at)
         self.incident_hint = style.muted(self.tr("Reminders are timed from the incident."))
         self.incident_row = QWidget()
         incident_layout = QVBoxLayout(self.incident_row)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QKeySequence, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -110,14 +110,16 @@ class FollowupsPage(QWidget):
         self.snooze_menu.aboutToShow.connect(self._fill_snooze_menu)
 
         self.buttons: dict[str, QPushButton] = {}
-        bar = QHBoxLayout()
+        self.actions_bar = QWidget(self)
+        bar = QHBoxLayout(self.actions_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
         bar.setSpacing(6)
         for name, action in (("done", self.done_action), ("snooze", self.snooze_action),
                              ("reschedule", self.reschedule_action),
                              ("skip", self.skip_action), ("stop", self.stop_action),
                              ("milestone", self.milestone_action),
                              ("details", self.details_action)):
-            button = QPushButton(action.text(), self)
+            button = QPushButton(action.text(), self.actions_bar)
             button.setToolTip(action.toolTip())
             button.setAccessibleName(action.text().replace("&", "").rstrip("…"))
             button.setAutoDefault(False)
@@ -157,6 +159,11 @@ class FollowupsPage(QWidget):
         header.resizeSection(Model.WHEN, fm.horizontalAdvance("overdue by 11 months") + 24)
         header.setMinimumSectionSize(60)
         self.tree.selectionModel().selectionChanged.connect(self._selection_changed)
+        # the view itself only fetches more rows for the last group; every group whose last
+        # loaded row scrolls into view gets its next rows here
+        self.tree.verticalScrollBar().valueChanged.connect(self._fetch_visible)
+        self.model.rowsInserted.connect(
+            lambda *_: QTimer.singleShot(0, self, self._fetch_visible))
 
         self.empty = style.muted(self.tr(
             "Nothing to follow up. When a check-in has “Follow-up wanted” ticked, its "
@@ -164,16 +171,22 @@ class FollowupsPage(QWidget):
             "month, the anniversary."), self)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setAccessibleName(self.tr("No follow-ups"))
+        self.empty.setMaximumWidth(520)
+        self.empty_page = QWidget(self)
+        centred = QHBoxLayout(self.empty_page)
+        centred.addStretch(1)
+        centred.addWidget(self.empty)
+        centred.addStretch(1)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.tree)
-        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.empty_page)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(8)
         layout.addLayout(top)
         layout.addWidget(self.hint)
-        layout.addLayout(bar)
+        layout.addWidget(self.actions_bar)
         layout.addWidget(self.error_banner)
         layout.addWidget(self.stack, 1)
 
@@ -399,17 +412,20 @@ class FollowupsPage(QWidget):
             self.tree.setFirstColumnSpanned(row, QModelIndex(), True)
         self.tree.expandAll()
         self.tree.verticalScrollBar().setValue(scroll)
+        self._fetch_visible()
         if key is not None:
             self.select(*key)
         self._loaded_at = _time.monotonic()
         self.busy.setVisible(False)
         total = len(board)
-        self.stack.setCurrentWidget(self.tree if total else self.empty)
+        self.stack.setCurrentWidget(self.tree if total else self.empty_page)
+        self.hint.setVisible(bool(total))
+        self.actions_bar.setVisible(bool(total))
         due = board.badge
         if total:
             text = plural(total, "{n} follow-up pending", "{n} follow-ups pending")
             if due:
-                text += self.tr(" · {n} due by tonight").format(n=f"{due:,}")
+                text += self.tr(" · {n} overdue or due today").format(n=f"{due:,}")
         else:
             text = ""
         message, self._message = self._message, ""
@@ -446,6 +462,22 @@ class FollowupsPage(QWidget):
                        self.details_action):
             action.setEnabled(has)
         self.buttons["snooze"].setEnabled(has)
+
+    def _fetch_visible(self, *_: object) -> None:
+        """Load the next rows of any group whose last loaded row is on screen."""
+        height = self.tree.viewport().height()
+        for g in range(len(GROUP_KEYS)):
+            parent = self.model.index(g, 0)
+            if not self.model.canFetchMore(parent) or not self.tree.isExpanded(parent):
+                continue
+            last = self.model.index(self.model.rowCount(parent) - 1, 0, parent)
+            rect = self.tree.visualRect(last)
+            if rect.isValid() and rect.top() < height:
+                self.model.fetchMore(parent)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fetch_visible()
 
     def _activated(self, index: QModelIndex) -> None:
         if self.model.item(index) is not None:

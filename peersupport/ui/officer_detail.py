@@ -86,9 +86,9 @@ class OfficerDetail(QWidget):
         self.undo_deceased_button.setToolTip(self.tr(
             "Remove a mistaken mark; follow-ups already changed stay as they are"))
         deceased = QHBoxLayout()
+        deceased.addWidget(self.deceased_button, 0, Qt.AlignmentFlag.AlignLeft)
         deceased.addWidget(self.deceased_state, 1)
-        deceased.addWidget(self.undo_deceased_button)
-        deceased.addWidget(self.deceased_button)
+        deceased.addWidget(self.undo_deceased_button, 0, Qt.AlignmentFlag.AlignTop)
         self.set_deceased(None)
 
         self.timeline_title = style.heading(self.tr("Check-ins"), self, 1.0)
@@ -161,12 +161,13 @@ class OfficerDetail(QWidget):
             items.append(item)
         self.timeline.addTopLevelItems(items)
 
-    def set_deceased(self, deceased: bool | None) -> None:
-        """Whether the officer is marked deceased; None while that is not known yet."""
+    def set_deceased(self, deceased: bool | None, outcome: str = "") -> None:
+        """Whether the officer is marked deceased (None while that is not known yet), and
+        what marking them just did to their follow-ups."""
         self.deceased_state.setVisible(deceased is True)
-        self.deceased_state.setText(self.tr(
-            "Deceased (line-of-duty death). No contact with this officer is scheduled.")
-            if deceased else "")
+        text = self.tr("Deceased (line-of-duty death). No contact with this officer is "
+                       "scheduled.") if deceased else ""
+        self.deceased_state.setText(f"{text} {outcome}".strip() if deceased else "")
         self.undo_deceased_button.setVisible(deceased is True)
         self.deceased_button.setVisible(deceased is False)
         self._deceased = deceased

@@ -233,23 +233,22 @@ class OfficersPage(QWidget):
 
     def _deceased_marked(self, officer_id: str, mode: str, changed: int) -> None:
         self._busy(False)
-        if self.current_id() == officer_id:
-            self.detail.set_deceased(True)
         if mode == "convert":
-            text = plural(changed, "Marked as deceased: {n} follow-up plan now supports family "
-                          "or colleagues.", "Marked as deceased: {n} follow-up plans now "
-                          "support family or colleagues.")
+            text = plural(changed, "{n} follow-up plan now supports family or colleagues.",
+                          "{n} follow-up plans now support family or colleagues.")
         else:
-            text = plural(changed, "Marked as deceased: {n} follow-up plan cancelled.",
-                          "Marked as deceased: {n} follow-up plans cancelled.")
-        self.status.setText(text)
+            text = plural(changed, "{n} follow-up plan was cancelled.",
+                          "{n} follow-up plans were cancelled.")
+        if self.current_id() == officer_id:
+            self.detail.set_deceased(True, text)
+        self.status.setText(self.tr("Marked as deceased."))
         self.changed.emit()
 
     def _deceased_cleared(self, officer_id: str) -> None:
         self._busy(False)
         if self.current_id() == officer_id:
             self.detail.set_deceased(False)
-        self.status.setText(self.tr("Mark removed. Follow-ups already changed stay as they are."))
+        self.status.setText(self.tr("Mark removed."))
 
     # -- loading --------------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:
