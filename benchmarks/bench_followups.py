@@ -13,7 +13,7 @@ local profile), median of the repetitions, the vaults interleaved:
 (a) ``vault.followups().board()`` plus decoding the first screenful (50 rows of each group):
     budget 200 ms at full size, and full / tenth at most 2.0.
 (b) when ``peersupport.ui.followups_page`` is there: constructing the page, showing it, and
-    processing events until its board (and the officers' aliases) has arrived and painted
+    processing events until its board has arrived and painted
     (offscreen Qt): the same budgets as (a), since this is the panel the supporter sees.
 (c) for information: what the command line and the .ics export cost (they open the plans
     the agenda names: those with a pending step).
@@ -243,7 +243,7 @@ def page_available() -> str | None:
 @dataclass
 class PageRun:
     constructed: float  # constructor returned (the load is on its way, off the UI thread)
-    arrived: float  # the board and aliases arrived and the rows were painted
+    arrived: float  # the board arrived and the rows were painted
     badge: int
 
 
@@ -369,8 +369,8 @@ def main(argv: list[str] | None = None) -> int:
                 page_medians[name] = statistics.median(r.arrived for r in runs)
                 built = statistics.median(r.constructed for r in runs)
                 print(f"  {seeded.steps:>7,} steps:{ms(page_medians[name])}  (constructor "
-                      f"{built * 1000:.1f} ms; badge {runs[-1].badge:,}; {seeded.officers:,} "
-                      "officer aliases opened)")
+                      f"{built * 1000:.1f} ms; badge {runs[-1].badge:,}; no alias opened until a "
+                      "row is selected)")
             page_ratio = page_medians["full"] / page_medians["tenth"]
             print(f"  full: {page_medians['full'] * 1000:.1f} ms (budget {BUDGET_MS} ms); "
                   f"ratio full/tenth: {page_ratio:.2f} (budget {BUDGET_RATIO})")

@@ -276,6 +276,14 @@ class CheckinService:
     def officers(self) -> list[Officer]:
         return sorted(self._vault.list_officers().officers, key=lambda o: o.alias.casefold())
 
+    def alias_of(self, officer_id: str) -> str | None:
+        """One officer's alias (one record opened), or None when there is no such officer."""
+        with self._vault.transaction() as s:
+            try:
+                return self._repos(s)[1].get(officer_id).alias
+            except RecordNotFoundError:
+                return None
+
     def aliases(self) -> dict[str, str]:
         return {o.id: o.alias for o in self._vault.list_officers().officers}
 

@@ -8,6 +8,7 @@ incident was: a row is who (masked), why (the step or milestone) and when.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -85,6 +86,8 @@ class FollowupBoardModel(QAbstractItemModel):
         self._board: FollowupBoard | None = None
         self._zone = ZoneInfo("UTC")
         self._aliases: dict[str, str] = {}
+        # names are opened one at a time, when a row is revealed: the board loads none
+        self._lookup: Callable[[str], str | None] | None = None
         self._shown = dict.fromkeys(GROUP_KEYS, 0)
         self._cache: dict[tuple[int, int], BoardItem] = {}
         self._selected: tuple[int, int] | None = None  # (group, row)
@@ -108,6 +111,7 @@ class FollowupBoardModel(QAbstractItemModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._board, self._aliases, self._cache, self._selected = None, {}, {}, None
+        self._lookup = None
         self._shown = dict.fromkeys(GROUP_KEYS, 0)
         self.endResetModel()
 
@@ -123,8 +127,19 @@ class FollowupBoardModel(QAbstractItemModel):
     def count(self, group: str) -> int:
         return self._board.count(group) if self._board is not None else 0
 
+    def set_alias_lookup(self, lookup: Callable[[str], str | None] | None) -> None:
+        self._lookup = lookup
+
     def alias(self, officer_id: str) -> str:
-        return self._aliases.get(officer_id, UNKNOWN_OFFICER)
+        found = self._aliases.get(officer_id)
+        if found is None and self._lookup is not None:
+            try:
+                found = self._lookup(officer_id)
+            except Exception:  # a locked vault or a damaged record: show no name
+                found = None
+            if found is not None:
+                self._aliases[officer_id] = found
+        return found if found is not None else UNKNOWN_OFFICER
 
     def item(self, index: Index) -> BoardItem | None:
         if not index.isValid() or index.internalId() == 0:

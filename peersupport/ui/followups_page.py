@@ -215,8 +215,11 @@ class FollowupsPage(QWidget):
         self._load_scope.invalidate()
         self.busy.setVisible(True)
 
+        self.model.set_alias_lookup(checkins.alias_of)
+
         def work() -> tuple[FollowupBoard, dict[str, str], str]:
-            return followups.board(), checkins.aliases(), followups.policy.zone
+            # no names: a row's alias is opened only when the row is selected
+            return followups.board(), {}, followups.policy.zone
 
         self._load_scope.run(work, self._arrived, self._load_failed)
 
