@@ -19,3 +19,23 @@ class WeakParametersError(TamperError):
 
 class MalformedRecoveryKeyError(CryptoError):
     """The text typed is not a well-formed recovery key (wrong length or checksum)."""
+
+
+class RequestError(CryptoError):
+    """A follow-up request file (``.psreq``) was refused before anything was decrypted."""
+
+
+class RequestFormatError(RequestError):
+    """The bytes are not a well-formed request file: wrong magic, truncated or malformed."""
+
+
+class RequestVersionError(RequestError):
+    """The request file uses a format version this build does not know."""
+
+
+class RequestTooLargeError(RequestError):
+    """The request file (or the payload to seal) is over the size limit."""
+
+
+class RequestWrongVaultError(RequestError):
+    """The request file was sealed for another vault."""
