@@ -8,10 +8,11 @@ import hashlib
 import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from peersupport.crypto import kdf
 from peersupport.domain.officer import Officer
 from peersupport.paths import DataDir, ensure
 
@@ -137,3 +138,25 @@ def scan_bytes(data: bytes, canaries: Iterable[str]) -> list[str]:
             if needle in haystack:
                 found.append(f"{canary!r} as {name}")
     return found
+
+
+# -- the command line as a user runs it ---------------------------------------------------------
+CLI_PASSPHRASE = "marble kettle orbit saffron"
+# Production parameters at their floor (no calibration): the command line only knows the
+# production profile, and this is the cheapest vault it accepts (about 0.1 s to unlock).
+FLOOR = replace(kdf.PRODUCTION, name="test-production-floor", target_seconds=None)
+
+
+@dataclass
+class Run:
+    """What one ``peersupport`` command did: exit code, standard output and error."""
+
+    code: int
+    out: str
+    err: str
+
+    def one_line_error(self) -> str:
+        assert self.err.endswith("\n") and self.err.count("\n") == 1, repr(self.err)
+        assert "Traceback" not in self.err + self.out
+        assert self.err.startswith("peersupport: ")
+        return self.err.strip()

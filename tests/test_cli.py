@@ -19,25 +19,18 @@ from peersupport import __version__, cli
 from peersupport.crypto import kdf, keyslots, recovery
 from peersupport.paths import DataDir
 from peersupport.store.vault_meta import read_slot
-from tests._support import GOLDEN_PASSPHRASE, golden_copy, raw_execute, raw_query
+from tests._support import (
+    CLI_PASSPHRASE,
+    GOLDEN_PASSPHRASE,
+    Run,
+    golden_copy,
+    raw_execute,
+    raw_query,
+)
 
 REPO = Path(__file__).resolve().parent.parent
-CLI_PASSPHRASE = "marble kettle orbit saffron"
 KEY_LINE = re.compile(r"^  ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){6})$", re.MULTILINE)
 ANY_KEY = re.compile(r"[0-9A-Z]{4}(?:-[0-9A-Z]{4}){6}")
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        assert self.err.endswith("\n") and self.err.count("\n") == 1, repr(self.err)
-        assert "Traceback" not in self.err + self.out
-        assert self.err.startswith("peersupport: ")
-        return self.err.strip()
 
 
 def run_cli(

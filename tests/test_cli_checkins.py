@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,32 +19,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from peersupport import cli, cli_records
-from peersupport.crypto import kdf
 from peersupport.domain.officer import Officer
 from peersupport.paths import DataDir, ensure
 from peersupport.services.vault import VaultService, new_recovery_key
-from tests._support import raw_execute, raw_one, sha256_file
+from tests._support import CLI_PASSPHRASE, FLOOR, Run, raw_execute, raw_one, sha256_file
 from tests.test_checkin_json import MINIMAL, VALID, valid_inputs
 
 REPO = Path(__file__).resolve().parent.parent
-CLI_PASSPHRASE = "marble kettle orbit saffron"
-# Production parameters at their floor (no calibration): the command line only knows the
-# production profile, and this is the cheapest vault it accepts (about 0.1 s to unlock).
-FLOOR = replace(kdf.PRODUCTION, name="test-production-floor", target_seconds=None)
 UUID_LINE = r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}\n$"
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        assert self.err.endswith("\n") and self.err.count("\n") == 1, repr(self.err)
-        assert "Traceback" not in self.err + self.out
-        assert self.err.startswith("peersupport: ")
-        return self.err.strip()
 
 
 @pytest.fixture(scope="module")

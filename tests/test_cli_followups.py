@@ -10,7 +10,7 @@ import os
 import re
 import shutil
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,36 +19,19 @@ import pytest
 from icalendar import Calendar  # type: ignore[import-untyped]
 
 from peersupport import cli
-from peersupport.crypto import kdf
 from peersupport.domain.checkin import CheckIn
 from peersupport.domain.followup import STATES
 from peersupport.domain.officer import Officer
 from peersupport.paths import DataDir, ensure
 from peersupport.services.calendar_export import step_uid
 from peersupport.services.vault import VaultService, new_recovery_key
-from tests._support import raw_execute
+from tests._support import CLI_PASSPHRASE, FLOOR, Run, raw_execute
 
-CLI_PASSPHRASE = "marble kettle orbit saffron"
-# The command line only knows the production profile; this is its cheapest vault.
-FLOOR = replace(kdf.PRODUCTION, name="test-production-floor", target_seconds=None)
 ALIAS = "Pelican Canary"
 FULL_NAME = "Ottoline Canarysmith"
 NOTES = "notes-canary: slept badly"
 KEYS = {"step_id", "plan_id", "checkin_id", "kind", "label", "due", "state"}
 UTC_TEXT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
-
-
-@dataclass
-class Run:
-    code: int
-    out: str
-    err: str
-
-    def one_line_error(self) -> str:
-        assert self.err.endswith("\n") and self.err.count("\n") == 1, repr(self.err)
-        assert "Traceback" not in self.err + self.out
-        assert self.err.startswith("peersupport: ")
-        return self.err.strip()
 
 
 @dataclass

@@ -22,11 +22,11 @@ from peersupport.domain.followup import (
     DECEASED_CONVERT,
     MILESTONE,
     Event,
-    Milestone,
     Plan,
     PlanError,
     Step,
     new_plan,
+    with_officer,
 )
 from peersupport.domain.followup_templates import DEFAULT_TEMPLATES, StepSpec
 from peersupport.store.followup_agenda import (
@@ -544,9 +544,8 @@ class PlanHooks:
         new_id = self._plans.plan_id(checkin_id, keep_id)
         self._delete(old_id)
         if self._load(new_id) is None:
-            plan.id, plan.officer_id = new_id, keep_id
             self._deleted.discard(new_id)
-            self._changed[new_id] = plan
+            self._changed[new_id] = with_officer(plan, new_id, keep_id)
         self._flush()
 
     def officer_forgotten(self, officer_id: str) -> None:
@@ -579,10 +578,3 @@ def _resolve(plan: Plan, step_id: str) -> str:
 
 def _officers_of(checkin: CheckIn) -> set[str]:
     return {o for o in [checkin.officer_id, *checkin.group_officer_ids] if o is not None}
-
-
-def milestone_of(plan: Plan, milestone_id: str) -> Milestone:
-    for m in plan.milestones:
-        if m.id == milestone_id:
-            return m
-    raise PlanError("That milestone is not part of this plan.")
