@@ -197,9 +197,9 @@ def test_verify_right_passphrase_exits_0_and_prints_counts(initialized: Initiali
     assert result.err == ""
     assert result.out == (
         "database integrity: ok\n"
-        "records: checkin: 0, checkin_month: 0, draft: 0, followup_agenda: 0, "
-        "followup_plan: 0, officer: 0, vault_secret: 1\n"
-        "sealed fields: 1 checked, 0 failed\n"
+        "records: checkin: 0, checkin_month: 0, draft: 0, follow_request: 0, "
+        "followup_agenda: 0, followup_plan: 0, officer: 0, vault_secret: 2\n"
+        "sealed fields: 2 checked, 0 failed\n"
     )
 
 
@@ -208,8 +208,8 @@ def test_verify_finds_the_vault_through_the_environment(initialized: Initialized
     result = run_cli(["verify", "--passphrase-stdin"], initialized.home,
                      stdin=CLI_PASSPHRASE + "\n", env_home=initialized.root)
     assert result.code == 0, result.err
-    assert ("records: checkin: 0, checkin_month: 0, draft: 0, followup_agenda: 0, "
-            "followup_plan: 0, officer: 0") in result.out
+    assert ("records: checkin: 0, checkin_month: 0, draft: 0, follow_request: 0, "
+            "followup_agenda: 0, followup_plan: 0, officer: 0") in result.out
 
 
 @pytest.mark.slow

@@ -77,10 +77,11 @@ def test_golden_vault_unlocks_by_passphrase_and_reads_back_exactly(tmp_path: Pat
         assert report.integrity_problems == []
         assert report.failures == []
         assert report.records == {
-            "officer": 1, "checkin": 0, "checkin_month": 0, "draft": 0, "vault_secret": 0,
-            "followup_plan": 0, "followup_agenda": 0,
+            # unlocking made the request key pair: its private half is a vault secret
+            "officer": 1, "checkin": 0, "checkin_month": 0, "draft": 0, "vault_secret": 1,
+            "followup_plan": 0, "followup_agenda": 0, "follow_request": 0,
         }
-        assert report.fields_checked == 5
+        assert report.fields_checked == 6
     finally:
         opened.lock()
     assert opened.is_locked
@@ -152,7 +153,7 @@ def test_golden_vault_passes_cli_verify(
     assert (code, capsys.readouterr().err) == (0, "")
     assert out.getvalue() == (
         "database integrity: ok\n"
-        "records: checkin: 0, checkin_month: 0, draft: 0, followup_agenda: 0, "
-        "followup_plan: 0, officer: 1, vault_secret: 0\n"
-        "sealed fields: 5 checked, 0 failed\n"
+        "records: checkin: 0, checkin_month: 0, draft: 0, follow_request: 0, "
+        "followup_agenda: 0, followup_plan: 0, officer: 1, vault_secret: 1\n"
+        "sealed fields: 6 checked, 0 failed\n"
     )

@@ -92,6 +92,12 @@ def generate_keypair() -> tuple[bytes, bytes]:
     return PrivateKeyBytes(private.private_bytes_raw()), private.public_key().public_bytes_raw()
 
 
+def public_key_of(private_key: bytes) -> bytes:
+    """The public key that belongs to a raw X25519 private key."""
+    _check_key(private_key, "private")
+    return X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes_raw()
+
+
 def fingerprint(public_key: bytes) -> str:
     """A short fingerprint to compare by eye or over the phone: the first 80 bits of
     SHA-256("peersupport/request-key-fingerprint/v1" NUL | key) as 16 Crockford base32

@@ -19,6 +19,8 @@ Rules (documented for users in the in-app guide and README):
 - A deceased officer is never scheduled for contact: their pending steps become support for
   family or colleagues, or are cancelled, as the supporter chooses.
 - No step is ever due before the incident.
+- A follow-up an officer asked for (an accepted request: a "requested" milestone) is done by
+  the next contact with them, whenever it falls.
 """
 
 from __future__ import annotations
@@ -49,7 +51,9 @@ MILESTONE_KINDS = {
     "funeral": "Funeral or memorial",
     "anniversary": "Anniversary",
     "other": "Other milestone",
+    "requested": "Requested follow-up",
 }
+REQUESTED = "requested"  # made by accepting an officer's request, not added by hand
 MAX_LEAD = timedelta(days=60)
 
 AUDIENCE_OFFICER = "officer"
@@ -214,6 +218,7 @@ def compute_schedule(plan: Plan) -> list[Step]:
     resolved: dict[str, tuple[datetime, str]] = {}
     audience = AUDIENCE_OFFICER
     order = [f"s{i}" for i in range(n)]
+    requested = [m.id for m in plan.milestones if m.kind == REQUESTED]
 
     def resolve(step_id: str, new_state: str, when: datetime, checkin_id: str = "") -> None:
         if state.get(step_id) == PENDING:
@@ -238,6 +243,8 @@ def compute_schedule(plan: Plan) -> list[Step]:
             for step_id in order:
                 if state[step_id] == PENDING and due[step_id] <= at:
                     resolve(step_id, COVERED, at, event.checkin_id)
+            for step_id in requested:
+                resolve(step_id, COVERED, at, event.checkin_id)
             following = [i for i, sid in enumerate(order) if state[sid] == PENDING]
             if following:
                 first = following[0]

@@ -27,3 +27,28 @@ class UnlockThrottle:
 
     def reset(self) -> None:
         self.failures = 0
+
+
+class RateLimiter:
+    """At most ``per_minute`` events in any 60 seconds (in memory). ``now`` is seconds on
+    a monotonic clock, passed in so tests can move time."""
+
+    WINDOW_S = 60.0
+
+    def __init__(self, per_minute: int) -> None:
+        self.per_minute = max(1, int(per_minute))
+        self._times: list[float] = []
+
+    def _trim(self, now: float) -> None:
+        self._times = [t for t in self._times if now - t < self.WINDOW_S]
+
+    def wait_seconds(self, now: float) -> int:
+        """0 if one more event is allowed now, else the whole seconds until it is."""
+        self._trim(now)
+        if len(self._times) < self.per_minute:
+            return 0
+        return max(1, int(self.WINDOW_S - (now - self._times[0]) + 0.999))
+
+    def record(self, now: float) -> None:
+        self._trim(now)
+        self._times.append(now)

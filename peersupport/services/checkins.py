@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from peersupport.services.followups import FollowupService
+    from peersupport.services.requests import RequestService
     from peersupport.services.vault import UnlockedVault
 
 __all__ = [
@@ -124,6 +125,10 @@ class CheckinService:
     def followups(self) -> FollowupService:
         """The follow-up use cases of the same vault (with its current policy)."""
         return self._vault.followups()
+
+    def requests(self) -> RequestService:
+        """The follow-up requests of the same vault."""
+        return self._vault.requests()
 
     # -- helpers -----------------------------------------------------------------------
     def _repos(self, s: Session) -> tuple[CheckinRepository, OfficerRepository]:

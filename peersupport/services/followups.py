@@ -21,6 +21,7 @@ from peersupport.domain.followup import (
     DECEASED_CANCEL,
     DECEASED_CONVERT,
     MILESTONE,
+    REQUESTED,
     Event,
     Plan,
     PlanError,
@@ -351,16 +352,33 @@ class FollowupService:
         if step is None:
             raise PlanError("That step is not part of this plan.")
         family = step.audience == AUDIENCE_FAMILY
+        asked = step.kind == MILESTONE and any(
+            m.id == step_id and m.kind == REQUESTED for m in plan.milestones)
         return CheckIn(
             occurred_at=self.policy.now().astimezone(self._zone()).replace(second=0,
                                                                           microsecond=0),
             officer_id=plan.officer_id,
             incident_category=plan.category,
             contact_type="family_support" if family else "follow_up",
-            initiated_by="peer_outreach",
+            initiated_by="self" if asked else "peer_outreach",
             recipient_class="family" if family else "sworn",
             duration_minutes=15,
         )
+
+    def add_request_plan(self, s: Session, request_id: str, officer_id: str,
+                         asked_at: datetime, follow_up_at: datetime) -> str:
+        """Inside the caller's transaction: a plan for an accepted request, with one
+        "Requested follow-up" at ``follow_up_at``. Returns its id."""
+        plans, store = self._repos(s)
+        plan_id = plans.plan_id(request_id, officer_id)
+        now = self.policy.now()
+        start = min(asked_at, follow_up_at, now)
+        plan = new_plan(plan_id, request_id, officer_id, "undisclosed", start, self.policy.zone,
+                        (), now, deceased=officer_id in plans.deceased())
+        plan.add_milestone(REQUESTED, follow_up_at, timedelta(0))
+        plans.put(plan)
+        store.save(self._agenda(s).replaced([plan_id], agenda_entries(plan)))
+        return plan_id
 
     # -- deceased officers -----------------------------------------------------------------------
     def is_deceased(self, officer_id: str) -> bool:

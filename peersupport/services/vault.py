@@ -42,6 +42,7 @@ from peersupport.store.verification import authenticate_all, notice_problem
 if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinService
     from peersupport.services.followups import FollowupPolicy, FollowupService
+    from peersupport.services.requests import RequestService
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class UnlockedVault:
         self._cipher = FieldCipher(data_key)
         self._sealer = RowSealer(self._cipher, vault_id, key_id)
         self._followup_policy: FollowupPolicy | None = None
+        self.request_key_status = ""  # set at open: see RequestService.ensure_keys
 
     # -- state --------------------------------------------------------------------------
     @property
@@ -119,6 +121,11 @@ class UnlockedVault:
         from peersupport.services.followups import FollowupService
 
         return FollowupService(self)
+
+    def requests(self) -> RequestService:
+        from peersupport.services.requests import RequestService
+
+        return RequestService(self)
 
     def _live_engine(self) -> Engine:
         if self._engine is None:
@@ -367,6 +374,7 @@ class VaultService:
         try:
             # check-ins written before the sealed month index existed: index them once
             opened.checkins().ensure_month_indexes()
+            opened.request_key_status = opened.requests().ensure_keys()
         except BaseException:
             opened.lock()
             raise

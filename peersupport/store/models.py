@@ -135,6 +135,34 @@ class FollowupAgendaRow(Base):
     entries_sealed: Mapped[bytes] = mapped_column(LargeBinary)
 
 
+class RequestKeyRow(Base):
+    """The vault's X25519 public key for follow-up requests (its private half is sealed in
+    ``vault_secret``), and the name the supporter chose to print on their request card."""
+
+    __tablename__ = "request_key"
+
+    id: Mapped[str] = mapped_column(String(16), primary_key=True)  # "current"
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    display_name: Mapped[str] = mapped_column(String(80))
+
+
+class FollowRequestRow(Base):
+    """A follow-up request. Until the vault is next unlocked it is only ``envelope``: the
+    request file sealed to the public key, written without any key of the vault. On unlock it
+    is opened and re-sealed under the data key (``record_sealed``) and the envelope dropped."""
+
+    __tablename__ = "follow_request"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vault_id: Mapped[str] = mapped_column(ForeignKey("vault.id"))
+    is_new: Mapped[int] = mapped_column(Integer)
+    envelope: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    key_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    schema_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    record_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
 # Every plaintext column, and why it may be plaintext. Anything else must be sealed.
 PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     "vault": {
@@ -202,6 +230,20 @@ PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     "followup_agenda": {
         "id": "fixed name 'agenda'",
         "vault_id": "random UUID",
+        "key_id": "random key id",
+        "schema_version": "format number",
+    },
+    "request_key": {
+        "id": "fixed name 'current'",
+        "vault_id": "random UUID",
+        "public_key": "X25519 public key requests are sealed to (public by design)",
+        "display_name": "name the supporter chose to print on their public request card",
+    },
+    "follow_request": {
+        "id": "random request id; its first 8 characters are the officer's reference code",
+        "vault_id": "random UUID",
+        "is_new": "1 until the supporter has seen it: the lock screen's 'N new requests'",
+        "envelope": "request file sealed to the public key, until the next unlock",
         "key_id": "random key id",
         "schema_version": "format number",
     },

@@ -12,6 +12,7 @@ from peersupport.crypto.errors import TamperError
 from peersupport.store.checkin_months import CHECKIN_MONTH_TABLE
 from peersupport.store.checkins import CHECKIN_TABLE, CheckinRepository
 from peersupport.store.drafts import DRAFT_TABLE
+from peersupport.store.follow_requests import REQUEST_TABLE
 from peersupport.store.followup_agenda import AGENDA_TABLE
 from peersupport.store.followup_plans import PLAN_TABLE
 from peersupport.store.officers import OFFICER_TABLE
@@ -21,7 +22,7 @@ from peersupport.store.vault_secrets import NOTICE, VAULT_SECRET_TABLE, VaultSec
 
 SEALED_TABLES: tuple[SealedTable, ...] = (
     OFFICER_TABLE, CHECKIN_TABLE, CHECKIN_MONTH_TABLE, DRAFT_TABLE, VAULT_SECRET_TABLE,
-    PLAN_TABLE, AGENDA_TABLE,
+    PLAN_TABLE, AGENDA_TABLE, REQUEST_TABLE,
 )
 
 
@@ -50,6 +51,8 @@ def authenticate_all(session: Session, sealer: RowSealer) -> SealedFieldReport:
         count = 0
         for row in session.scalars(select(spec.model)):
             count += 1
+            if spec is REQUEST_TABLE and getattr(row, "record_sealed", None) is None:
+                continue  # still sealed to the request key: opened at the next unlock
             record_id = str(getattr(row, spec.id_column))
             for name in spec.fields:
                 report.fields_checked += 1

@@ -45,6 +45,7 @@ from peersupport.domain.followup import (
     MILESTONE,
     MILESTONE_KINDS,
     PENDING,
+    REQUESTED,
     SKIPPED,
     STOPPED,
 )
@@ -211,6 +212,8 @@ class MilestoneDialog(QDialog):
         self.setObjectName("milestoneDialog")
         self.kind = QComboBox(self)
         for code, text in MILESTONE_KINDS.items():
+            if code == REQUESTED:  # made by accepting an officer's request
+                continue
             self.kind.addItem(self.tr(text), code)
         self.kind.setAccessibleName(self.tr("Milestone"))
         start = initial.astimezone(zone)
