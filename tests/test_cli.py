@@ -233,7 +233,7 @@ def test_verify_tampered_vault_exits_4(tmp_path: Path) -> None:
     result = run_cli(["--data-dir", str(data_dir.root), "verify", "--passphrase-stdin"],
                      tmp_path, stdin=GOLDEN_PASSPHRASE + "\n")
     assert result.code == 4
-    assert "sealed fields: 5 checked, 2 failed" in result.out
+    assert "sealed fields: 6 checked, 2 failed" in result.out  # 5 officer fields + request key
     assert "verification failed" in result.one_line_error()
 
 
