@@ -22,6 +22,8 @@ LANGUAGES = ("system", "en", "es")
 SYSTEM_ZONE = "system"
 CLOSE_ASK, CLOSE_TRAY, CLOSE_QUIT = "ask", "tray", "quit"
 CLOSE_CHOICES = (CLOSE_ASK, CLOSE_TRAY, CLOSE_QUIT)
+REQUEST_RATE_MIN, REQUEST_RATE_MAX = 1, 30
+MAX_CRISIS_RESOURCES_TEXT = 2000
 _HH_MM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -36,6 +38,11 @@ class Settings(NamedTuple):
     close_to_tray: str = CLOSE_ASK  # what closing the window does when a tray exists
     daily_nudge: str = ""  # "" (off) or "HH:MM": remind to unlock, after a restart
     start_at_login: bool = False
+    # follow-up requests: how many the request form accepts per minute (flood protection),
+    # and the agency's own crisis lines shown for an urgent request, one "Name: number" per
+    # line (public phone numbers, never a person's)
+    request_rate_per_minute: int = 3
+    crisis_resources: str = ""
 
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
@@ -49,7 +56,17 @@ class Settings(NamedTuple):
             close_to_tray=self.close_to_tray if self.close_to_tray in CLOSE_CHOICES else CLOSE_ASK,
             daily_nudge=valid_nudge(self.daily_nudge),
             start_at_login=self.start_at_login is True,
+            request_rate_per_minute=_clamped(self.request_rate_per_minute, REQUEST_RATE_MIN,
+                                             REQUEST_RATE_MAX, 3),
+            crisis_resources=(self.crisis_resources if isinstance(self.crisis_resources, str)
+                              else "")[:MAX_CRISIS_RESOURCES_TEXT],
         )
+
+
+def _clamped(value: object, low: int, high: int, default: int) -> int:
+    if type(value) is not int:
+        return default
+    return min(max(value, low), high)
 
 
 def valid_templates(raw: object) -> dict[str, str]:

@@ -592,6 +592,12 @@ class AppController(QObject):
             self.window.statusBar().showMessage(text, 60_000)
             QApplication.alert(self.window)
 
+    def notify_urgent_request(self) -> None:
+        """An urgent follow-up request arrived: say so at once, and nothing more."""
+        self._on_reminder(self.tr("Urgent follow-up request"))
+        if self.window is not None:
+            QApplication.alert(self.window)
+
     def _start_tray(self) -> None:
         if self.tray is not None:
             return
