@@ -56,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         _passphrase_option(command)
     _add_record_commands(sub)
     _add_followup_commands(sub)
+    _add_request_commands(sub)
     return parser
 
 
@@ -172,6 +173,80 @@ def _add_followup_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
                         help="read the passphrase from the first line of standard input")
 
 
+def _add_request_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``request [--card CARD]`` (the form window), ``request submit``, ``request card
+    export``, ``request import`` and ``request list`` (see cli_requests)."""
+    request = sub.add_parser(
+        "request",
+        help="officer follow-up requests: open the form, send one, export the request card, "
+        "import .psreq files, list the inbox",
+        usage="peersupport request [--card CARD]\n"
+        "       peersupport request submit --file F [--card CARD --out FILE.psreq]\n"
+        "       peersupport request card export OUT [--passphrase-stdin]\n"
+        "       peersupport request import FILE [FILE ...] [--passphrase-stdin]\n"
+        "       peersupport request list [--json] [--passphrase-stdin]",
+        description="Without an action: open the request form, where an officer asks for a "
+        "follow-up (no passphrase; with --card, for the vault on that card, on any computer). "
+        "submit sends a request from JSON without a passphrase; the others open the vault.",
+    )
+    request.add_argument(
+        "--card", metavar="CARD",
+        help="a request card (.pscard): the form seals requests to that vault and saves them "
+        "as .psreq files",
+    )
+    actions = request.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=False
+    )
+    submit = actions.add_parser(
+        "submit", help="send one request from a JSON file (no passphrase); prints its "
+        "reference code",
+        description="Send one follow-up request, read from a JSON object with the keys "
+        "urgency (routine, within_24h or urgent_now; required), address_as, contact (text, or "
+        '{"method": "phone" | "email" | "in_person", "detail": ...}), best_times and message. '
+        "It is sealed at once to the vault's public key: no passphrase is needed, and only the "
+        "vault's owner can read it after unlocking. With --card and --out it is sealed to the "
+        "vault on the card and written to a .psreq file instead (no vault needed here).",
+    )
+    submit.add_argument("--file", required=True, metavar="F",
+                        help="the JSON file; '-' reads standard input")
+    # SUPPRESS keeps a --card given before the action (argparse copies every default of a
+    # sub-command over the values already parsed)
+    submit.add_argument("--card", metavar="CARD", default=argparse.SUPPRESS,
+                        help="seal to the vault on this request card (with --out)")
+    submit.add_argument("--out", metavar="FILE.psreq",
+                        help="the request file to write (with --card; never replaced)")
+    card = actions.add_parser("card", help="export this vault's request card")
+    card_actions = card.add_subparsers(
+        dest="card_action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    export = card_actions.add_parser(
+        "export", help="write the request card and its QR code image",
+        description="Write this vault's request card (public: what another computer needs to "
+        "seal a request to this vault) to OUT, and its QR code to a PNG next to it (OUT with "
+        "the extension .png). Prints both paths and the key fingerprint.",
+    )
+    export.add_argument("out", metavar="OUT", help="the card file, such as card.pscard "
+                        "(replaced if it exists)")
+    importing = actions.add_parser(
+        "import", help="add .psreq request files to the inbox",
+        description="Add request files made with this vault's card. Prints one line per "
+        "file: imported (with its reference code and urgency) or refused (and why); a "
+        "refused file writes nothing.",
+        epilog="Exit code: 0 when every file was imported; 4 when any was refused as changed "
+        "or sealed to another key; otherwise 2 when any was refused (malformed or truncated, "
+        "unknown version, another vault, already imported, too large, unreadable).",
+    )
+    importing.add_argument("files", nargs="+", metavar="FILE", help="a .psreq file")
+    listing = actions.add_parser(
+        "list", help="open the requests that arrived while locked and list the inbox",
+        description="List every request (open ones first, urgent first, then oldest first) "
+        "with its reference, state, urgency, time received (UTC) and what the officer wrote.",
+    )
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    for command in (export, importing, listing):
+        _passphrase_option(command)
+
+
 def _has_terminal() -> bool:
     """Whether getpass can ask on a terminal although standard input is taken."""
     if os.name != "posix":
@@ -271,12 +346,12 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from peersupport import cli_followups, cli_records
+    from peersupport import cli_followups, cli_records, cli_requests
     from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
     from peersupport.services.errors import NoVaultError
 
     handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS,
-                **cli_followups.HANDLERS}
+                **cli_followups.HANDLERS, **cli_requests.HANDLERS}
     name = f"{args.command} {args.action}" if getattr(args, "action", None) else args.command
     try:
         return handlers[name](args, out)
