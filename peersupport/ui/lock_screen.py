@@ -1,8 +1,10 @@
-"""The lock screen: passphrase, Unlock, and "Forgot passphrase?" (recovery key)."""
+"""The lock screen: passphrase, Unlock, "Forgot passphrase?" (recovery key), and "Request a
+follow-up" for an officer at the supporter's locked laptop (no account needed)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -30,6 +32,7 @@ def password_field(accessible_name: str, parent: QWidget | None = None) -> QLine
 class LockScreen(QWidget):
     unlock_requested = Signal(str)
     recovery_requested = Signal()
+    request_form_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -50,6 +53,15 @@ class LockScreen(QWidget):
             self.tr("Enter your passphrase to open your confidential records."), card
         )
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        # for the owner: only a count, never who or what
+        self.new_requests = QLabel(card)
+        self.new_requests.setObjectName("newRequests")
+        self.new_requests.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        font = self.new_requests.font()
+        font.setWeight(QFont.Weight.DemiBold)
+        self.new_requests.setFont(font)
+        self.new_requests.setAccessibleName(self.tr("New follow-up requests"))
+        self.new_requests.setVisible(False)
 
         self.passphrase = password_field(self.tr("Passphrase"), card)
         self.passphrase.setPlaceholderText(self.tr("Passphrase"))
@@ -67,6 +79,19 @@ class LockScreen(QWidget):
         self.forgot_button.setAccessibleName(self.tr("Forgot passphrase? Unlock with recovery key"))
         self.forgot_button.setCursor(Qt.CursorShape.PointingHandCursor)
 
+        separator = QFrame(card)
+        separator.setFrameShape(QFrame.Shape.HLine)
+        separator.setFrameShadow(QFrame.Shadow.Sunken)
+        officer_hint = style.muted(self.tr(
+            "Not the owner of this laptop?\nAn officer can ask for a follow-up here."), card)
+        officer_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.request_button = QPushButton(self.tr("&Request a follow-up"), card)
+        self.request_button.setAccessibleName(self.tr("Request a follow-up"))
+        self.request_button.setAccessibleDescription(self.tr(
+            "For officers: ask this peer supporter for a follow-up, without an account"))
+        self.request_button.setAutoDefault(False)
+        self.request_button.setMinimumHeight(32)
+
         row = QHBoxLayout()
         row.addWidget(self.passphrase, 1)
         row.addWidget(self.unlock_button)
@@ -77,10 +102,16 @@ class LockScreen(QWidget):
         inner.addWidget(icon)
         inner.addWidget(title)
         inner.addWidget(hint)
+        inner.addWidget(self.new_requests)
         inner.addSpacing(8)
         inner.addLayout(row)
         inner.addWidget(self.status)
         inner.addWidget(self.forgot_button, 0, Qt.AlignmentFlag.AlignCenter)
+        inner.addSpacing(8)
+        inner.addWidget(separator)
+        inner.addSpacing(4)
+        inner.addWidget(officer_hint)
+        inner.addWidget(self.request_button, 0, Qt.AlignmentFlag.AlignCenter)
 
         outer = QVBoxLayout(self)
         outer.addStretch(1)
@@ -93,9 +124,11 @@ class LockScreen(QWidget):
 
         self.setTabOrder(self.passphrase, self.unlock_button)
         self.setTabOrder(self.unlock_button, self.forgot_button)
+        self.setTabOrder(self.forgot_button, self.request_button)
         self.unlock_button.clicked.connect(self._submit)
         self.passphrase.returnPressed.connect(self._submit)
         self.forgot_button.clicked.connect(self.recovery_requested)
+        self.request_button.clicked.connect(self.request_form_requested)
         self.passphrase.textChanged.connect(self._refresh)
 
         self._busy = False
@@ -112,6 +145,7 @@ class LockScreen(QWidget):
         self.passphrase.setEnabled(not self._busy)
         self.unlock_button.setEnabled(not waiting and bool(self.passphrase.text()))
         self.forgot_button.setEnabled(not self._busy)
+        self.request_button.setEnabled(not self._busy)
 
     def _submit(self) -> None:
         if not self.unlock_button.isEnabled():
@@ -162,6 +196,15 @@ class LockScreen(QWidget):
             self._cooldown_left = 0
         self._show_failure()
         self._refresh()
+
+    def set_new_requests(self, count: int) -> None:
+        """Show how many follow-up requests wait (hidden when none)."""
+        if count == 1:
+            text = self.tr("1 new request")
+        else:
+            text = self.tr("{n} new requests").format(n=count)
+        self.new_requests.setText(text if count > 0 else "")
+        self.new_requests.setVisible(count > 0)
 
     def cooldown_left(self) -> int:
         return self._cooldown_left
