@@ -173,8 +173,30 @@ def test_settings_round_trip(tmp_path: Path) -> None:
         "idle_lock_minutes": 12, "lock_on_screen_lock": False, "language": "es",
         "last_contact_type": "in_person", "followup_templates": {}, "time_zone": "system",
         "close_to_tray": "ask", "daily_nudge": "", "start_at_login": False,
+        "request_rate_per_minute": 3, "crisis_resources": "",
     }
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp files left
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [(0, 1), (1, 1), (3, 3), (30, 30), (31, 30), ("5", 3), (2.5, 3), (True, 3), (None, 3)],
+)
+def test_settings_request_rate_clamped_and_typed(tmp_path: Path, raw: object,
+                                                 expected: int) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"request_rate_per_minute": raw}))
+    assert settings.load(path).request_rate_per_minute == expected
+
+
+def test_settings_crisis_resources_kept_as_text_and_capped(tmp_path: Path) -> None:
+    path = tmp_path / "settings.json"
+    path.write_text(json.dumps({"crisis_resources": "Agency EAP: 555-0100\n" * 200}))
+    loaded = settings.load(path).crisis_resources
+    assert loaded.startswith("Agency EAP: 555-0100\n")
+    assert len(loaded) == settings.MAX_CRISIS_RESOURCES_TEXT
+    path.write_text(json.dumps({"crisis_resources": ["not", "text"]}))
+    assert settings.load(path).crisis_resources == ""
 
 
 @pytest.mark.parametrize(

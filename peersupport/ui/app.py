@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from peersupport.crypto.kdf import KdfProfile
     from peersupport.domain.checkin import CheckIn
     from peersupport.services.followups import FollowupPolicy
+    from peersupport.services.requests import RequestDrop
     from peersupport.services.vault import UnlockedVault, VaultService
 
 log = logging.getLogger(__name__)
@@ -190,10 +191,12 @@ class AppController(QObject):
             window.about_requested.connect(self.open_about)
             window.lock_screen.unlock_requested.connect(self.unlock)
             window.lock_screen.recovery_requested.connect(self.open_recovery)
+            window.lock_screen.request_form_requested.connect(self.open_request_form)
             window.new_checkin_requested.connect(lambda: self.open_checkin_form())
             window.find_requested.connect(self._focus_search)
             window.installEventFilter(self._close_guard)
             self.window = window
+            self._watch_requests()
         return self.window
 
     def _show_lock_screen(self) -> None:
@@ -315,6 +318,7 @@ class AppController(QObject):
         self.unlocked.emit()
         self._check_notice()
         self._restore_draft()
+        self._inbox_follow(vault)  # the requests inbox
 
     # -- locking ----------------------------------------------------------------------------
     def is_unlocked(self) -> bool:
@@ -329,6 +333,7 @@ class AppController(QObject):
         if self.vault is None:
             return
         self.idle.stop()
+        self._inbox_stop()  # the requests inbox
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
@@ -598,6 +603,109 @@ class AppController(QObject):
         if self.window is not None:
             QApplication.alert(self.window)
 
+    # -- the requests inbox -----------------------------------------------------------------
+    # After unlock: open the requests that arrived while locked (a few X25519 operations, on
+    # the UI thread), say at once - and only - that an urgent one came, and look again every
+    # 30 s for requests another process submitted (``peersupport request``). The class-level
+    # defaults below are replaced per instance.
+    INBOX_POLL_MS = 30_000
+    _inbox_timer: QTimer | None = None
+    _inbox_window: MainWindow | None = None  # the window whose import signals are wired
+    _request_key_box: QMessageBox | None = None
+
+    def _inbox_follow(self, vault: UnlockedVault) -> None:
+        window = self.window
+        if window is not None and self._inbox_window is not window:
+            window.import_requests_requested.connect(self._import_requests)
+            window.request_files_dropped.connect(self._import_request_files)
+            self._inbox_window = window
+        workspace = window.workspace if window is not None else None
+        page = workspace.requests_page if workspace is not None else None
+        if page is not None:  # an accepted request may be due at once: recount
+            page.followups_changed.connect(lambda: self.reminders.check())
+        if self._inbox_timer is None:
+            timer = QTimer(self)
+            timer.setInterval(self.INBOX_POLL_MS)
+            timer.timeout.connect(self.receive_requests)
+            self._inbox_timer = timer
+        self._inbox_timer.start()
+        self.receive_requests()
+        self._check_request_key(vault)
+
+    def _inbox_stop(self) -> None:
+        if self._inbox_timer is not None:
+            self._inbox_timer.stop()
+        box, self._request_key_box = self._request_key_box, None
+        if box is not None:
+            box.reject()
+
+    def receive_requests(self) -> int:
+        """Open the requests waiting in the vault; returns how many were opened."""
+        vault = self.vault
+        if vault is None:
+            if self._inbox_timer is not None:
+                self._inbox_timer.stop()
+            return 0
+        try:
+            report = vault.requests().receive_pending()
+        except Exception as exc:  # the type and place only, never what a request says
+            log.warning("receiving requests failed: %s", hygiene.describe_exception(exc))
+            return 0
+        workspace = self.window.workspace if self.window is not None else None
+        page = workspace.requests_page if workspace is not None else None
+        if page is not None and (report.opened or report.unreadable):
+            page.reload()  # and so the badge
+        if report.urgent:
+            self.notify_urgent_request()
+        return len(report.opened)
+
+    def _import_requests(self) -> None:
+        """File > Import request files…: choose .psreq files in the Requests section."""
+        workspace = self.window.workspace if self.window is not None else None
+        if self.vault is None or workspace is None or workspace.requests_page is None:
+            return
+        workspace.show_section("requests")
+        workspace.requests_page.ask_import()
+
+    def _import_request_files(self, paths: list[str]) -> None:
+        """.psreq files dropped on the window (ignored while locked)."""
+        workspace = self.window.workspace if self.window is not None else None
+        if self.vault is None or workspace is None or workspace.requests_page is None:
+            return
+        workspace.show_section("requests")
+        workspace.requests_page.import_files(paths)
+
+    def _check_request_key(self, vault: UnlockedVault) -> None:
+        """Say so when the request key was found changed at unlock (see ensure_keys)."""
+        status = vault.request_key_status
+        if status not in ("restored", "replaced"):
+            return
+        box = QMessageBox(self.window)
+        box.setObjectName("requestKeyBox")
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Request key changed"))
+        if status == "restored":
+            box.setText(self.tr(
+                "The public key officers use to send you requests had been changed outside "
+                "Peer Support. It was put back."))
+            box.setInformativeText(self.tr(
+                "Requests sealed to the changed key cannot be opened: they show in Requests "
+                "as requests that could not be opened. Request cards you handed out still "
+                "work."))
+        else:
+            box.setText(self.tr(
+                "Your private request key failed its integrity check, so a new request key "
+                "was made."))
+            box.setInformativeText(self.tr(
+                "Requests sealed to the old key cannot be opened: they show in Requests as "
+                "requests that could not be opened. Request cards you handed out no longer "
+                "work: give officers your new card (Requests > Request card)."))
+        box.setStandardButtons(QMessageBox.StandardButton.Ok)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(lambda *_: setattr(self, "_request_key_box", None))
+        self._request_key_box = box
+        box.open()
+
     def _start_tray(self) -> None:
         if self.tray is not None:
             return
@@ -671,6 +779,116 @@ class AppController(QObject):
             self._told_tray = True
             self.tray.show_message(self.tr(
                 "Peer Support is still running here, locked, to remind you of follow-ups."))
+
+    # -- requests on the lock screen --------------------------------------------------------
+    # Officers leave follow-up requests on the locked laptop; the lock screen counts the new
+    # ones (a number only). Set up with the window; the class-level defaults below are
+    # replaced per instance.
+    REQUEST_COUNT_MS = 30_000
+    _request_drop: RequestDrop | None = None
+    _request_dialog: QDialog | None = None
+    _request_timer: QTimer | None = None
+
+    def _watch_requests(self) -> None:
+        """Recount every 30 s while locked (and at once); not while unlocked."""
+        if self._request_timer is None:  # once, even if the window is made again
+            timer = QTimer(self)
+            timer.setInterval(self.REQUEST_COUNT_MS)
+            timer.timeout.connect(self.refresh_new_requests)
+            self._request_timer = timer
+            self.locked.connect(self._requests_on_lock)
+            self.unlocked.connect(self._requests_on_unlock)
+        if self.vault is None:
+            self._requests_on_lock()
+
+    def _requests_on_lock(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.start()
+        self.refresh_new_requests()
+
+    def _requests_on_unlock(self) -> None:
+        if self._request_timer is not None:
+            self._request_timer.stop()
+        dialog, self._request_dialog = self._request_dialog, None
+        if dialog is not None:
+            dialog.reject()
+            dialog.close()
+            dialog.deleteLater()
+
+    def refresh_new_requests(self) -> None:
+        """Count unseen requests on the worker thread and show the number on the lock screen."""
+        if self.window is None:  # shut down
+            if self._request_timer is not None:
+                self._request_timer.stop()
+            return
+        if self.vault is not None:
+            return
+        drop, data = self._request_drop, self.data
+
+        def count() -> int:
+            if drop is not None:
+                return drop.new_count()
+            from peersupport.services.requests import RequestDrop  # SQLAlchemy: off the UI
+
+            return RequestDrop(data).new_count()
+
+        def show(found: int) -> None:
+            if self.window is not None and self.vault is None:
+                self.window.lock_screen.set_new_requests(found)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("counting requests failed: %s", hygiene.describe_exception(exc))
+
+        run_task(count, show, failed)
+
+    def open_request_form(self) -> QDialog | None:
+        """The request form in a modal dialog over the lock screen."""
+        if self.vault is not None or self.window is None:
+            return None
+        if self._request_dialog is not None:
+            self._request_dialog.raise_()
+            self._request_dialog.activateWindow()
+            return self._request_dialog
+        from PySide6.QtWidgets import QVBoxLayout
+
+        from peersupport.domain.follow_request import crisis_resources
+        from peersupport.services.requests import RequestDrop
+        from peersupport.ui.request_form import RequestForm
+
+        rate = self.settings.request_rate_per_minute
+        if self._request_drop is None:
+            self._request_drop = RequestDrop(self.data, rate)
+        self._request_drop.limiter.per_minute = rate  # Preferences may have changed it
+        drop = self._request_drop
+
+        dialog = QDialog(self.window)
+        dialog.setObjectName("requestFormDialog")
+        dialog.setWindowTitle(self.tr("Request a follow-up"))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        form = RequestForm(drop.submit, dialog,
+                           resources=crisis_resources(self.settings.crisis_resources))
+        layout = QVBoxLayout(dialog)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(form)
+        dialog.resize(600, 680)
+        form.submitted.connect(self._on_request_submitted)
+        form.finished.connect(dialog.accept)
+
+        def closed(*_: object) -> None:  # however it closes, nothing typed is kept
+            form.reset()
+            if self._request_dialog is dialog:
+                self._request_dialog = None
+
+        dialog.finished.connect(closed)
+        form.load(lambda: (drop.notice(), drop.card()))
+        self._request_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_request_submitted(self, urgent: bool) -> None:
+        if urgent:
+            self.notify_urgent_request()
+        self.refresh_new_requests()
 
     # -- shutdown ---------------------------------------------------------------------------
     def quit(self) -> None:

@@ -1,5 +1,5 @@
-"""Small dialogs: About, Preferences (general and follow-ups) and the unexpected-error
-message."""
+"""Small dialogs: About, Preferences (general, follow-ups and requests) and the
+unexpected-error message."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLayout,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSizePolicy,
     QSpacerItem,
@@ -37,6 +38,7 @@ from PySide6.QtWidgets import (
 from peersupport import __version__, autostart
 from peersupport.domain.clock import system_zone_name, zone_names
 from peersupport.domain.codes import INCIDENT_CATEGORIES
+from peersupport.domain.follow_request import CRISIS_RESOURCES
 from peersupport.domain.followup_templates import (
     DEFAULT_TEMPLATES,
     TemplateError,
@@ -52,6 +54,9 @@ from peersupport.settings import (
     CLOSE_TRAY,
     IDLE_MINUTES_MAX,
     IDLE_MINUTES_MIN,
+    MAX_CRISIS_RESOURCES_TEXT,
+    REQUEST_RATE_MAX,
+    REQUEST_RATE_MIN,
     SYSTEM_ZONE,
     Settings,
 )
@@ -91,7 +96,8 @@ class AboutDialog(QDialog):
 
 
 class PreferencesDialog(QDialog):
-    """General settings, and follow-ups: time zone, daily nudge and the plan templates."""
+    """General settings; follow-ups: time zone, daily nudge and the plan templates; requests:
+    the request form's rate limit and the agency's crisis lines."""
 
     def __init__(
         self, settings: Settings, parent: QWidget | None = None, *,
@@ -105,6 +111,7 @@ class PreferencesDialog(QDialog):
         self.tabs.addTab(self._general_tab(settings, tray_available, autostart_supported),
                          self.tr("&General"))
         self.tabs.addTab(self._followups_tab(settings), self.tr("&Follow-ups"))
+        self.tabs.addTab(self._requests_tab(settings), self.tr("&Requests"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -262,6 +269,60 @@ class PreferencesDialog(QDialog):
         layout.addWidget(plans, 1)
         return page
 
+    # -- Requests -----------------------------------------------------------------------------
+    def _requests_tab(self, settings: Settings) -> QWidget:
+        page = QWidget(self)
+        self.request_rate = QSpinBox(page)
+        self.request_rate.setRange(REQUEST_RATE_MIN, REQUEST_RATE_MAX)
+        self.request_rate.setValue(settings.request_rate_per_minute)
+        self.request_rate.setAccessibleName(self.tr("Requests per minute from the request form"))
+        self.request_rate.setMaximumWidth(110)
+        rate_hint = style.muted(self.tr(
+            "More requests than this in one minute are refused with a request to wait (and "
+            "the crisis lines), so no one can flood your inbox from the lock screen."), page)
+
+        self.crisis_lines = QPlainTextEdit(settings.crisis_resources, page)
+        self.crisis_lines.setAccessibleName(self.tr("Your agency's crisis lines"))
+        self.crisis_lines.setPlaceholderText(self.tr(
+            "Employee Assistance Program: 1-800-555-0100\nChaplain on call: 555-0142"))
+        self.crisis_lines.setTabChangesFocus(True)
+        self.crisis_lines.setMinimumHeight(self.fontMetrics().lineSpacing() * 6)
+        self.crisis_lines.textChanged.connect(self._validate_crisis_lines)
+        national = ", ".join(name for name, _ in CRISIS_RESOURCES)
+        crisis_hint = style.muted(self.tr(
+            "Shown to an officer who asks for an urgent follow-up, after the national lines, "
+            "which are always shown: {national}. Public numbers only, never a person's own "
+            "phone.").format(national=national), page)
+        self.crisis_error = style.error_label(page)
+        self.crisis_error.setAccessibleName(self.tr("Crisis lines problem"))
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
+        form.addRow(self.tr("Requests &per minute from the request form:"),
+                    _with_hint(self.request_rate, rate_hint))
+        crisis_label = QLabel(self.tr(
+            "Your agency's &crisis lines (one per line, Name: number):"), page)
+        crisis_label.setBuddy(self.crisis_lines)
+        crisis_label.setWordWrap(True)
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addSpacing(8)
+        layout.addWidget(crisis_label)
+        layout.addWidget(self.crisis_lines, 1)
+        layout.addWidget(self.crisis_error)
+        layout.addWidget(crisis_hint)
+        return page
+
+    def _validate_crisis_lines(self) -> None:
+        too_long = len(self.crisis_lines.toPlainText()) > MAX_CRISIS_RESOURCES_TEXT
+        self.crisis_error.setText(self.tr(
+            "The crisis lines can be at most {n} characters.").format(
+                n=f"{MAX_CRISIS_RESOURCES_TEXT:,}") if too_long else "")
+        self.crisis_error.setVisible(too_long)
+        if self.ok_button is not None:
+            self.ok_button.setEnabled(not too_long and not self.template_errors())
+
     def _reset_templates(self) -> None:
         for row, code in enumerate(INCIDENT_CATEGORIES):
             item = self.templates.item(row, 1)
@@ -301,10 +362,13 @@ class PreferencesDialog(QDialog):
             self.template_error.setText(f"{INCIDENT_CATEGORIES[code]}: {message}")
         self.template_error.setVisible(bool(errors))
         if self.ok_button is not None:
-            self.ok_button.setEnabled(not errors)
+            self.ok_button.setEnabled(not errors and not self._crisis_too_long())
+
+    def _crisis_too_long(self) -> bool:
+        return len(self.crisis_lines.toPlainText()) > MAX_CRISIS_RESOURCES_TEXT
 
     def accept(self) -> None:
-        if self.template_errors():
+        if self.template_errors() or self._crisis_too_long():
             return
         super().accept()
 
@@ -321,6 +385,8 @@ class PreferencesDialog(QDialog):
             close_to_tray=self.close_choice.currentData() or CLOSE_ASK,
             start_at_login=(self.start_login.isChecked() if self.start_login.isEnabled()
                             else self._base.start_at_login),
+            request_rate_per_minute=self.request_rate.value(),
+            crisis_resources=self.crisis_lines.toPlainText().strip(),
         ).validated()
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QToolBar, QWidget
 
+from peersupport.crypto.request_seal import FILE_EXTENSION as REQUEST_EXTENSION
 from peersupport.ui.icons import app_icon
 from peersupport.ui.lock_screen import LockScreen
 
@@ -23,6 +24,8 @@ class MainWindow(QMainWindow):
     preferences_requested = Signal()
     about_requested = Signal()
     quit_requested = Signal()
+    import_requests_requested = Signal()  # File > Import request files…
+    request_files_dropped = Signal(list)  # paths of .psreq files dropped on the window
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -55,12 +58,18 @@ class MainWindow(QMainWindow):
         self.find_action = QAction(self.tr("&Search…"), self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self.find_requested)
+        self.import_requests_action = QAction(self.tr("&Import request files…"), self)
+        self.import_requests_action.setShortcut(QKeySequence("Ctrl+I"))
+        self.import_requests_action.setToolTip(self.tr(
+            "Add follow-up requests officers made on another computer (Ctrl+I)"))
+        self.import_requests_action.triggered.connect(self.import_requests_requested)
         self.about_action = QAction(self.tr("&About Peer Support"), self)
         self.about_action.triggered.connect(self.about_requested)
 
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.new_checkin_action)
         file_menu.addAction(self.find_action)
+        file_menu.addAction(self.import_requests_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
@@ -83,6 +92,7 @@ class MainWindow(QMainWindow):
         self.state_label = QLabel(self)
         self.state_label.setAccessibleName(self.tr("Vault state"))
         self.statusBar().addPermanentWidget(self.state_label)
+        self.setAcceptDrops(True)  # .psreq files, while unlocked only
         self.show_locked()
 
     def show_locked(self) -> None:
@@ -96,7 +106,8 @@ class MainWindow(QMainWindow):
             self.workspace = None
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
-        for action in (self.lock_action, self.new_checkin_action, self.find_action):
+        for action in (self.lock_action, self.new_checkin_action, self.find_action,
+                       self.import_requests_action):
             action.setEnabled(False)
         self.toolbar.setVisible(False)
         self.state_label.setText(self.tr("Locked"))
@@ -110,7 +121,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.workspace)
         self.stack.setCurrentWidget(self.workspace)
         self.lock_screen.reset()
-        for action in (self.lock_action, self.new_checkin_action, self.find_action):
+        for action in (self.lock_action, self.new_checkin_action, self.find_action,
+                       self.import_requests_action):
             action.setEnabled(True)
         self.toolbar.setVisible(True)
         self.set_idle_minutes(idle_minutes)
@@ -124,6 +136,31 @@ class MainWindow(QMainWindow):
             self.state_label.setMinimumWidth(
                 self.state_label.fontMetrics().horizontalAdvance(self.state_label.text()) + 8
             )
+
+    # -- request files dropped on the window ---------------------------------------------------
+    def _request_paths(self, event: QDragEnterEvent | QDropEvent) -> list[str]:
+        """The local .psreq files being dragged, when the vault is unlocked (else none)."""
+        if self.workspace is None:
+            return []
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return []
+        return [url.toLocalFile() for url in mime.urls()
+                if url.isLocalFile() and url.toLocalFile().lower().endswith(REQUEST_EXTENSION)]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._request_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self._request_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.request_files_dropped.emit(paths)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

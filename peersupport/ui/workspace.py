@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from peersupport.ui.checkins_page import CheckinsPage
     from peersupport.ui.followups_page import FollowupsPage
     from peersupport.ui.officers_page import OfficersPage
+    from peersupport.ui.requests_page import RequestsPage
     from peersupport.ui.search_panel import SearchPanel
 
 SECTIONS = (
@@ -75,6 +76,7 @@ class Workspace(QWidget):
         self.officers_page: OfficersPage | None = None
         self.search_panel: SearchPanel | None = None
         self.followups_page: FollowupsPage | None = None
+        self.requests_page: RequestsPage | None = None
         self._titles: dict[str, str] = {}
         for key, title, text in SECTIONS:
             item = QListWidgetItem(self.tr(title))
@@ -125,6 +127,15 @@ class Workspace(QWidget):
             followups.badge_changed.connect(self.set_followup_badge)
             self.followups_page = followups
             return followups
+        if self.service is not None and key == "requests":
+            from peersupport.ui.requests_page import RequestsPage
+
+            requests = RequestsPage(self.service, self.pages)
+            requests.badge_changed.connect(self.set_request_badge)
+            requests.followups_changed.connect(self._reload_followups)
+            requests.changed.connect(self._reload_officers)  # accepting may add an officer
+            self.requests_page = requests
+            return requests
         if not text:
             return PlaceholderPage(self.tr(title), "", self.pages)
         return PlaceholderPage(self.tr(title), self.tr(text), self.pages)
@@ -152,14 +163,28 @@ class Workspace(QWidget):
 
     def set_followup_badge(self, n: int) -> None:
         """Show how many follow-ups are due (overdue and today's) beside the section name."""
+        self._set_badge("followups", n, self.tr("{title}, {n} due"))
+
+    def set_request_badge(self, n: int) -> None:
+        """Show how many open requests are not yet seen beside the section name."""
+        self._set_badge("requests", n, self.tr("{title}, {n} new"))
+
+    def _set_badge(self, key: str, n: int, spoken: str) -> None:
         for row in range(self.nav.count()):
             item = self.nav.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == "followups":
-                title = self._titles["followups"]
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                title = self._titles[key]
                 item.setText(f"{title} ({n:,})" if n > 0 else title)
                 item.setData(Qt.ItemDataRole.AccessibleTextRole,
-                             self.tr("{title}, {n} due").format(title=title, n=n) if n > 0
-                             else title)
+                             spoken.format(title=title, n=n) if n > 0 else title)
+
+    def section_text(self, key: str) -> str:
+        """What the navigation shows for a section (its name and badge)."""
+        for row in range(self.nav.count()):
+            item = self.nav.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == key:
+                return item.text()
+        return ""
 
     def open_checkin(self, checkin_id: str) -> None:
         self.show_section("checkins")
@@ -174,6 +199,6 @@ class Workspace(QWidget):
     def clear(self) -> None:
         """Wipe every model and widget that showed decrypted data (the vault is locking)."""
         for page in (self.checkins_page, self.officers_page, self.search_panel,
-                     self.followups_page):
+                     self.followups_page, self.requests_page):
             if page is not None:
                 page.clear()
