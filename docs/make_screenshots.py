@@ -15,11 +15,14 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from PySide6.QtWidgets import QApplication
 
+from peersupport.domain.follow_request import OfficerRequest
 from peersupport.paths import ensure
 from peersupport.services.demo import fill
+from peersupport.services.requests import RequestDrop
 from peersupport.services.vault import VaultService, new_recovery_key
 from peersupport.ui.app import AppController, create_application
 from peersupport.ui.first_run import FirstRunWizard
+from peersupport.ui.request_form import RequestForm
 from peersupport.ui.tasks import wait_for_tasks
 
 PASSPHRASE = "screenshot tangerine quarry lantern"
@@ -51,12 +54,34 @@ def main() -> int:
         demo_vault = VaultService(ensure(root)).create(PASSPHRASE, key)
         fill(demo_vault, 120, seed=7)
         demo_vault.lock()
+        drop = RequestDrop(ensure(root), per_minute=10)
+        for request in (  # fictional requests, as officers would leave them while locked
+            OfficerRequest(urgency="within_24h", address_as="Sam R.", contact_method="phone",
+                           contact="555-0134", best_times="After 18:00",
+                           message="Rough call on Tuesday. Could someone call me?"),
+            OfficerRequest(urgency="routine", contact_method="in_person",
+                           best_times="Any weekday morning"),
+            OfficerRequest(urgency="urgent_now", address_as="J.", contact_method="phone",
+                           contact="555-0199"),
+        ):
+            drop.submit(request)
         controller = AppController(root)
         controller.start()
         window = controller.window
         assert window is not None
         settle(app)
         window.grab().save(str(out / "lock-screen.png"))
+        dialog = controller.open_request_form()
+        settle(app, 1.0)
+        if dialog is not None:
+            form = dialog.findChild(RequestForm)
+            if form is not None:
+                form.show_form()
+                form.urgent.setChecked(True)
+                settle(app, 0.3)
+            dialog.grab().save(str(out / "request-form.png"))
+            dialog.reject()
+            settle(app, 0.3)
         controller.unlock(PASSPHRASE)
         deadline = time.monotonic() + 30
         while not controller.is_unlocked() and time.monotonic() < deadline:
@@ -78,6 +103,13 @@ def main() -> int:
         workspace.show_section("followups")
         settle(app, 1.0)
         window.grab().save(str(out / "followups.png"))
+        workspace.show_section("requests")
+        settle(app, 1.0)
+        page = workspace.requests_page
+        if page is not None:
+            page.table.setCurrentIndex(page.model.index(0, 0))
+            settle(app, 0.5)
+        window.grab().save(str(out / "requests.png"))
         controller.shutdown()
         wait_for_tasks()
     print(f"screenshots written to {out}")

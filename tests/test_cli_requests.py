@@ -199,17 +199,21 @@ def test_a_request_is_read_after_unlock_and_never_written_in_the_clear(
     assert listed(run) == [row]  # listing again opens nothing twice
 
 
-def test_text_listing_shows_each_field_and_escapes_terminal_controls(run: Any) -> None:
-    for body in (TYPED, {"urgency": "urgent_now", "message": "evil \u202e reversed"}):
+def test_text_listing_shows_each_field_and_refuses_terminal_controls(run: Any) -> None:
+    # a bidi override could make a listing read differently than stored: refused at submit
+    refused = run("request", "submit", "--file", "-", passphrase=False,
+                  stdin=json.dumps({"urgency": "urgent_now", "message": "evil \u202e reversed"}))
+    assert refused.code == 2 and "control characters" in refused.err
+    for body in (TYPED, {"urgency": "urgent_now", "message": "evil reversed"}):
         assert run("request", "submit", "--file", "-", stdin=json.dumps(body),
                    passphrase=False).code == 0
     result = run("request", "list")
     assert result.code == 0, result.err
     first, second = result.out.split("\n\n")
-    # urgent first; an anonymous request says so; the override is shown escaped
+    # urgent first; an anonymous request says so
     assert re.match(r"^[0-9A-Z]{4}-[0-9A-Z]{4}  open      urgent_now  \S+Z  \(anonymous\)  new\n",
                     first)
-    assert "evil \\u202e reversed" in first and "\u202e" not in result.out
+    assert "evil reversed" in first
     assert f"  {CANARIES['address_as']}  new\n" in second
     assert f"  contact:    E-mail {CANARIES['contact']}\n" in second
     assert f"  best times: {CANARIES['best_times']}\n" in second

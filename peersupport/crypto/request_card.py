@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from peersupport.crypto.errors import RequestFormatError, RequestVersionError
@@ -26,6 +27,7 @@ CARD_EXTENSION = ".pscard"
 MAX_CARD_BYTES = 4096
 MAX_DISPLAY_NAME = 80
 _KEYS = frozenset({"display_name", "fingerprint", "format", "public_key", "vault_id", "version"})
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
@@ -54,6 +56,8 @@ class RequestCard:
 
 def check_display_name(name: str) -> str:
     name = " ".join(name.split())
+    if any(unicodedata.category(c) == "Cc" or c in _BIDI_CONTROLS for c in name):
+        raise ValueError("A display name cannot hold control characters.")
     if len(name) > MAX_DISPLAY_NAME:
         raise ValueError(f"A display name is at most {MAX_DISPLAY_NAME} characters.")
     return name

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -51,6 +52,21 @@ CRISIS_RESOURCES: tuple[tuple[str, str], ...] = (
     ("COPLINE, by and for officers (24/7)", "1-800-267-5463"),
 )
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32
+_EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)  # the range a request's time must lie in
+_LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+# bidirectional embeddings, overrides and isolates: they can make text read differently on
+# screen than it is stored (a name shown reversed, a number changed)
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def has_hidden_characters(text: str) -> bool:
+    """Control characters (C0 but tab and newline, DEL, C1) or bidi controls."""
+    return any(
+        (unicodedata.category(c) == "Cc" and c not in "\n\t") or c in _BIDI_CONTROLS
+        for c in text
+    )
 
 
 class RequestInputError(ValueError):
@@ -58,8 +74,8 @@ class RequestInputError(ValueError):
 
 
 def new_request_id() -> str:
-    """A random request id (128 bits, Crockford base32): its first eight characters are the
-    reference code the officer is given."""
+    """A random request id: 130 random bits as 26 Crockford base32 characters. Its first
+    eight characters are the reference code the officer is given."""
     number = secrets.randbits(130)
     return "".join(_REFERENCE_ALPHABET[(number >> s) & 31] for s in range(125, -1, -5))
 
@@ -100,13 +116,19 @@ class OfficerRequest:
                 "How to reach you must be one of: " + ", ".join(CONTACT_METHODS) + ".")
         if self.submitted_at.tzinfo is None:
             raise RequestInputError("The time of the request needs a time zone.")
+        try:  # a time at the edge of what Python holds would overflow every later conversion
+            in_range = _EARLIEST <= self.submitted_at.astimezone(UTC) < _LATEST
+        except OverflowError:
+            in_range = False
+        if not in_range:
+            raise RequestInputError("The time of the request is out of range.")
         values = {name: getattr(self, name).strip() for name in LIMITS}
         for name, limit in LIMITS.items():
             if len(values[name]) > limit:
                 raise RequestInputError(
                     f"{_FIELD_NAMES[name]} can be at most {limit:,} characters "
                     f"({len(values[name]):,} now).")
-            if any(ord(c) < 32 and c not in "\n\t" for c in values[name]):
+            if has_hidden_characters(values[name]):
                 raise RequestInputError(f"{_FIELD_NAMES[name]} holds control characters.")
         if self.contact_method in ("phone", "email") and not values["contact"]:
             raise RequestInputError(
@@ -137,7 +159,8 @@ class OfficerRequest:
             body = json.loads(data.decode("utf-8"))
         except (ValueError, RecursionError):
             raise RequestInputError("The request's contents are not readable.") from None
-        if not isinstance(body, dict) or body.get("v") != PAYLOAD_VERSION:
+        version = body.get("v") if isinstance(body, dict) else None
+        if type(version) is not int or version != PAYLOAD_VERSION:
             raise RequestInputError("The request's contents are in an unknown format.")
         text = {k: body.get(k, "") for k in (*LIMITS, "urgency", "contact_method", "via",
                                                "submitted_at")}
@@ -239,7 +262,7 @@ class ReceivedRequest:
     def from_json(text: str) -> ReceivedRequest:
         """Raises ValueError (or KeyError/TypeError) on a malformed record."""
         body = json.loads(text)
-        if body.get("v") != 1 or body["state"] not in STATES:
+        if not isinstance(body, dict) or body.get("v") != 1 or body["state"] not in STATES:
             raise ValueError("unknown request record")
         return ReceivedRequest(
             id=str(body["id"]),

@@ -73,6 +73,8 @@ __all__ = [
 ]
 
 DEFAULT_PER_MINUTE = 3
+_KEY_DAMAGED = ("This vault cannot take requests right now: its owner must unlock it once to "
+                "repair it.")
 KEY_CREATED, KEY_OK, KEY_RESTORED, KEY_REPLACED = "created", "ok", "restored", "replaced"
 
 
@@ -144,6 +146,8 @@ class RequestDrop:
             raise RequestsUnavailableError(
                 "This vault cannot take requests yet: its owner must unlock it once with "
                 "this version of Peer Support.")
+        if len(found[0]) != request_seal.KEY_BYTES:
+            raise RequestsUnavailableError(_KEY_DAMAGED)
         return RequestCard(vault_id, found[0], found[1])
 
     def notice(self) -> str:
@@ -165,7 +169,12 @@ class RequestDrop:
         if wait:
             raise RequestFloodError(wait)
         card = self.card()
-        receipt, data = seal_for_card(card, request)
+        try:
+            receipt, data = seal_for_card(card, request)
+        except RequestInputError:
+            raise
+        except ValueError:  # the stored public key is not a usable key (edited outside the app)
+            raise RequestsUnavailableError(_KEY_DAMAGED) from None
         engine = self._engine()
         try:
             with Session(engine) as s, s.begin():
@@ -287,8 +296,8 @@ class RequestService:
             raise TamperError("a waiting request was moved to another row")
         try:
             request = OfficerRequest.from_payload(payload)
-        except RequestInputError as exc:
-            raise RequestFormatError(f"the request's contents are malformed ({exc})") from None
+        except RequestInputError:  # its message may quote the request's text: not shown
+            raise RequestFormatError("the request's contents are malformed") from None
         if via is not None:
             request = replace(request, via=via)
         return ReceivedRequest(id=header.request_id, request=request, received_at=self._now())
@@ -445,9 +454,9 @@ def request_error_message(exc: BaseException) -> str:
         return f"The file is not a whole Peer Support request: {exc}."
     if isinstance(exc, DuplicateRequestError):
         return f"Already imported: {exc}."
+    if isinstance(exc, VaultCorruptError):  # a TamperError too: checked first
+        return "The vault file cannot be read."
     if isinstance(exc, TamperError):
         return ("The request failed its integrity check: it was changed or damaged after it "
                 "was sealed, or sealed to another key.")
-    if isinstance(exc, VaultCorruptError):
-        return "The vault file cannot be read."
     return f"The request could not be imported ({type(exc).__name__})."

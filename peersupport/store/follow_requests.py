@@ -78,8 +78,11 @@ class RequestRepository:
         return self._secrets.get(PRIVATE_KEY_SECRET)
 
     def stored_public_key(self) -> bytes | None:
+        """None when missing, or not bytes (edited outside the app): ensure_keys repairs it."""
         row = self._session.get(RequestKeyRow, KEY_ROW_ID)
-        return None if row is None else bytes(row.public_key)
+        if row is None or not isinstance(row.public_key, bytes):
+            return None
+        return bytes(row.public_key)
 
     def display_name(self) -> str:
         row = self._session.get(RequestKeyRow, KEY_ROW_ID)

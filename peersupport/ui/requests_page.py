@@ -30,7 +30,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QFont, QFontMetrics, QKeySequence
+from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -520,13 +520,9 @@ class RequestsPage(QWidget):
         header = self.table.header()
         header.setStretchLastSection(True)
         header.setMinimumSectionSize(60)
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for column, sample in ((RequestsModel.URGENCY, "Within 24 hours"),
-                               (RequestsModel.RECEIVED, "yesterday 23:59"),
-                               (RequestsModel.REFERENCE, "8C74-THZ3"),
-                               (RequestsModel.STATE, "Accepted")):
-            header.resizeSection(column, QFontMetrics(bold).horizontalAdvance(sample) + 22)
+        for column in (RequestsModel.URGENCY, RequestsModel.RECEIVED, RequestsModel.REFERENCE,
+                       RequestsModel.STATE):  # as wide as what they show, the rest to "From"
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(RequestsModel.FROM, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
 
@@ -548,9 +544,9 @@ class RequestsPage(QWidget):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.list_stack)
         self.splitter.addWidget(self.details)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([600, 340])
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([640, 300])
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 8)
