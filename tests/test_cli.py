@@ -198,8 +198,8 @@ def test_verify_right_passphrase_exits_0_and_prints_counts(initialized: Initiali
     assert result.out == (
         "database integrity: ok\n"
         "records: checkin: 0, checkin_month: 0, draft: 0, follow_request: 0, "
-        "followup_agenda: 0, followup_plan: 0, officer: 0, vault_secret: 2\n"
-        "sealed fields: 2 checked, 0 failed\n"
+        "followup_agenda: 0, followup_plan: 0, officer: 0, vault_secret: 3\n"
+        "sealed fields: 3 checked, 0 failed\n"
     )
 
 
@@ -233,7 +233,8 @@ def test_verify_tampered_vault_exits_4(tmp_path: Path) -> None:
     result = run_cli(["--data-dir", str(data_dir.root), "verify", "--passphrase-stdin"],
                      tmp_path, stdin=GOLDEN_PASSPHRASE + "\n")
     assert result.code == 4
-    assert "sealed fields: 6 checked, 2 failed" in result.out  # 5 officer fields + request key
+    # 5 officer fields, the request key and the statistics marker made at unlock
+    assert "sealed fields: 7 checked, 2 failed" in result.out
     assert "verification failed" in result.one_line_error()
 
 

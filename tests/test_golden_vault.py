@@ -77,11 +77,12 @@ def test_golden_vault_unlocks_by_passphrase_and_reads_back_exactly(tmp_path: Pat
         assert report.integrity_problems == []
         assert report.failures == []
         assert report.records == {
-            # unlocking made the request key pair: its private half is a vault secret
-            "officer": 1, "checkin": 0, "checkin_month": 0, "draft": 0, "vault_secret": 1,
+            # unlocking made the request key pair (its private half is a vault secret) and
+            # marked the statistics records as made for the check-ins it holds
+            "officer": 1, "checkin": 0, "checkin_month": 0, "draft": 0, "vault_secret": 2,
             "followup_plan": 0, "followup_agenda": 0, "follow_request": 0,
         }
-        assert report.fields_checked == 6
+        assert report.fields_checked == 7
     finally:
         opened.lock()
     assert opened.is_locked
@@ -154,6 +155,6 @@ def test_golden_vault_passes_cli_verify(
     assert out.getvalue() == (
         "database integrity: ok\n"
         "records: checkin: 0, checkin_month: 0, draft: 0, follow_request: 0, "
-        "followup_agenda: 0, followup_plan: 0, officer: 1, vault_secret: 1\n"
-        "sealed fields: 6 checked, 0 failed\n"
+        "followup_agenda: 0, followup_plan: 0, officer: 1, vault_secret: 2\n"
+        "sealed fields: 7 checked, 0 failed\n"
     )

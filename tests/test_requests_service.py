@@ -1107,7 +1107,7 @@ def test_an_older_vault_takes_requests_only_after_it_is_unlocked(
     locked: VaultService, drop: RequestDrop
 ) -> None:
     db = locked.data_dir.database
-    for table in ("follow_request", "request_key"):
+    for table in ("stat_record", "follow_request", "request_key"):
         raw_execute(db, f"DROP TABLE {table}")
     raw_execute(db, "DELETE FROM vault_secret WHERE id = ?", [PRIVATE_KEY_SECRET])
     raw_execute(db, "UPDATE alembic_version SET version_num = '0004_followups'")

@@ -566,8 +566,8 @@ def test_cli_verify_exits_4_on_tampered_records(
     code, out, err = _cli_verify(data_dir, GOLDEN_PASSPHRASE, monkeypatch, capsys)
     assert code == cli.EXIT_TAMPER == 4
     assert "officer: 1" in out
-    # 5 fields of the officer, and the request private key made at unlock
-    assert f"sealed fields: 6 checked, {failed} failed" in out
+    # 5 fields of the officer, the request private key and the statistics marker
+    assert f"sealed fields: 7 checked, {failed} failed" in out
     assert err.count("\n") == 1 and err.startswith("peersupport: verification failed")
     assert GOLDEN_OFFICER.alias not in out + err
 

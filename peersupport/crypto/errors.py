@@ -39,3 +39,15 @@ class RequestTooLargeError(RequestError):
 
 class RequestWrongVaultError(RequestError):
     """The request file was sealed for another vault."""
+
+
+class StatsError(CryptoError):
+    """A statistics file (``.psstats``) was refused."""
+
+
+class StatsFormatError(StatsError):
+    """The bytes are not a well-formed statistics file (or hold unsuppressed counts)."""
+
+
+class StatsVersionError(StatsError):
+    """The statistics file uses a format version this build does not know."""

@@ -171,14 +171,21 @@ class CheckinService:
                 checkins.add(checkin)
             else:
                 checkins.update(checkin)
-            self._vault.followups().hooks(s).checkin_saved(
+            followups = self._vault.followups()
+            followups.hooks(s).checkin_saved(
                 checkin, previous, incident_at=incident_at, completes=completes)
+            timely = None if completes is None else followups.timeliness(
+                s, completes[0], completes[1], checkin.occurred_at)
+            self._vault.statistics().checkin_saved(s, checkin, timely)
         return checkin.id
 
-    def delete(self, checkin_id: str) -> None:
+    def delete(self, checkin_id: str, *, keep_count: bool = False) -> None:
         """Delete a check-in and its follow-up plans; secure_delete overwrites them in the
-        database file, and the checkpoint empties the write-ahead log of their older copies."""
+        database file, and the checkpoint empties the write-ahead log of their older copies.
+        ``keep_count``: the check-in is destroyed under retention rules, so its anonymous
+        statistics record stays; otherwise (entered by mistake) it goes too."""
         with self._vault.transaction() as s:
+            self._vault.statistics().checkin_deleted(s, checkin_id, keep_count)
             checkins = self._repos(s)[0]
             hooks = self._vault.followups().hooks(s)
             try:

@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING
 from peersupport.domain import demo_data
 from peersupport.domain.checkin import CheckIn, validate
 from peersupport.domain.followup import DONE, Event, Plan, new_plan
+from peersupport.domain.stats import LATE, ON_TIME, StatRecord
 from peersupport.services.checkins import ValidationError
 from peersupport.services.followups import FollowupPolicy, agenda_entries
+from peersupport.services.statistics import record_for
 from peersupport.store.checkins import CheckinRepository
 from peersupport.store.followup_agenda import AgendaStore
 from peersupport.store.followup_plans import PlanRepository
 from peersupport.store.officers import OfficerRepository
+from peersupport.store.stat_records import StatRepository
 
 if TYPE_CHECKING:
     from peersupport.services.vault import UnlockedVault
@@ -86,6 +89,7 @@ def fill(
             officer_repo.add(officer)
         session.flush()
         checkins = CheckinRepository(session, vault.sealer)
+        stats = StatRepository(session, vault.sealer)
         with checkins.deferred_month_indexes():  # each month's sealed index written once
             while chunk := list(islice(generated, batch)):
                 for checkin in chunk:
@@ -93,6 +97,7 @@ def fill(
                     if errors:  # a bug in the generator, never the user's doing
                         raise ValidationError(errors)
                 done += checkins.insert_many(chunk)
+                stats.insert_many([(c.id, _demo_stat(rng, c)) for c in chunk])
                 plans.extend(_demo_plans(rng, chunk, plan_repo, policy, now))
                 if progress is not None:
                     progress(done)
@@ -107,6 +112,14 @@ def fill(
             agenda_store.save(base.replaced(
                 [p.id for p in plans], [e for p in plans for e in agenda_entries(p)]))
     return DemoResult(officers=len(people), checkins=done)
+
+
+def _demo_stat(rng: random.Random, checkin: CheckIn) -> StatRecord:
+    """The check-in's statistics record; a follow-up contact is on time most of the time."""
+    followup = ""
+    if checkin.contact_type == "follow_up":
+        followup = ON_TIME if rng.random() < 0.85 else LATE
+    return record_for(checkin, followup)
 
 
 def _demo_plans(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
@@ -364,6 +364,24 @@ class FollowupService:
             recipient_class="family" if family else "sworn",
             duration_minutes=15,
         )
+
+    def timeliness(self, s: Session, plan_id: str, step_id: str, done_at: datetime) -> str:
+        """Inside the caller's transaction: 'on_time' or 'late' for a step done at
+        ``done_at`` ('' when the plan or step cannot be read)."""
+        from peersupport.services.statistics import timeliness
+
+        try:
+            plan = self._repos(s)[0].get(plan_id)
+        except TamperError:
+            return ""
+        if plan is None:
+            return ""
+        sid = _resolve(plan, step_id)
+        # the due time before this check-in completed it: the schedule without its "done"
+        events = [e for e in plan.events if not (e.kind == "done" and e.step_id == sid)]
+        before = replace(plan, events=events)
+        step = next((x for x in before.schedule() if x.id == sid), None)
+        return "" if step is None else timeliness(step.due, done_at)
 
     def add_request_plan(self, s: Session, request_id: str, officer_id: str,
                          asked_at: datetime, follow_up_at: datetime) -> str:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinService
     from peersupport.services.followups import FollowupPolicy, FollowupService
     from peersupport.services.requests import RequestService
+    from peersupport.services.statistics import StatisticsService
 
 log = logging.getLogger(__name__)
 
@@ -126,6 +127,11 @@ class UnlockedVault:
         from peersupport.services.requests import RequestService
 
         return RequestService(self)
+
+    def statistics(self) -> StatisticsService:
+        from peersupport.services.statistics import StatisticsService
+
+        return StatisticsService(self)
 
     def _live_engine(self) -> Engine:
         if self._engine is None:
@@ -375,6 +381,7 @@ class VaultService:
             # check-ins written before the sealed month index existed: index them once
             opened.checkins().ensure_month_indexes()
             opened.request_key_status = opened.requests().ensure_keys()
+            opened.statistics().ensure_records()  # once, for check-ins saved before them
         except BaseException:
             opened.lock()
             raise

@@ -163,6 +163,25 @@ class FollowRequestRow(Base):
     record_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
 
 
+class StatRecordRow(Base):
+    """One contact's coarse statistics, kept apart from the check-in (see store/stat_records).
+    Stored WITHOUT ROWID, ordered by its random id, so the order rows were written in does not
+    pair them with check-ins."""
+
+    __tablename__ = "stat_record"
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's own form
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    incident_category: Mapped[str] = mapped_column(String(32))
+    contact_type: Mapped[str] = mapped_column(String(32))
+    initiated_by: Mapped[str] = mapped_column(String(32))
+    recipient_class: Mapped[str] = mapped_column(String(32))
+    duration_bucket: Mapped[str] = mapped_column(String(16))
+    referral_types: Mapped[str] = mapped_column(String(200))  # sorted codes, comma-separated
+    followup: Mapped[str] = mapped_column(String(8))  # "", on_time or late
+
+
 # Every plaintext column, and why it may be plaintext. Anything else must be sealed.
 PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
     "vault": {
@@ -246,6 +265,17 @@ PLAINTEXT_ALLOW_LIST: dict[str, dict[str, str]] = {
         "envelope": "request file sealed to the public key, until the next unlock",
         "key_id": "random key id",
         "schema_version": "format number",
+    },
+    "stat_record": {
+        "id": "keyed hash of the check-in id: links to it only with a key sealed in the vault",
+        "period": "coarse month of the contact",
+        "incident_category": "fixed category code",
+        "contact_type": "fixed category code",
+        "initiated_by": "fixed category code",
+        "recipient_class": "fixed category code",
+        "duration_bucket": "coarse duration code",
+        "referral_types": "fixed referral codes",
+        "followup": "whether a follow-up step this contact completed was on time",
     },
     "alembic_version": {"version_num": "migration revision id"},
 }

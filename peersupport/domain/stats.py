@@ -1,0 +1,287 @@
+"""Anonymized statistics: count tables and the suppression every shared number goes through.
+
+A **table** counts one dimension (incident category, contact type, ...) by period: one row per
+code, one column per period, with row totals, column totals and a grand total. Tables are never
+crossed with each other (no "category by contact type"), so a combination of rare values is
+never published.
+
+**Suppression** (``suppress``): every value from 1 to k-1 - cells and totals alike - is
+replaced by "suppressed" (primary suppression). Then complementary suppression: a row or column
+is a linear equation (its cells add up to its total), so one unknown in it could be worked out
+from the others. Every line - each row with its total, each column with its total, the row of
+column totals and the column of row totals with the grand total - must hold either no
+suppressed value or at least two. Where a line holds exactly one, the smallest other non-zero
+value in it is suppressed too, and so on until every line is safe. Zeros are published (a zero
+names nobody) and never chosen as a complement, so a complement always hides something.
+
+Pure: no database, no keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final
+
+from peersupport.domain import codes
+
+DEFAULT_K: Final = 5
+MIN_K: Final = 3
+MAX_K: Final = 11
+SUPPRESSED: Final = "suppressed"
+
+# The dimensions a table can count, with their codes and labels, in display order.
+DIMENSIONS: dict[str, str] = {
+    "incident_category": "Incident category",
+    "contact_type": "Contact type",
+    "initiated_by": "How the contact started",
+    "recipient_class": "Recipient",
+    "duration_bucket": "Duration",
+    "referral": "Referral made",
+    "referral_type": "Referral type",
+    "followup": "Follow-ups done",
+}
+REFERRAL_CODES: dict[str, str] = {"made": "Referral made", "none": "No referral"}
+FOLLOWUP_CODES: dict[str, str] = {"on_time": "On time", "late": "Late"}
+ON_TIME, LATE = "on_time", "late"
+
+# Hours of support per duration bucket, as a range (lower, upper). A contact over an hour has
+# no recorded upper bound; it counts as at most three hours (stated wherever hours are shown).
+BUCKET_HOURS: dict[str, tuple[float, float]] = {
+    "under_15": (0.0, 0.25),
+    "15_30": (0.25, 0.5),
+    "30_60": (0.5, 1.0),
+    "over_60": (1.0, 3.0),
+}
+
+
+def dimension_codes(dimension: str) -> dict[str, str]:
+    """Code -> label for a dimension (KeyError for an unknown one)."""
+    return {
+        "incident_category": dict(codes.INCIDENT_CATEGORIES),
+        "contact_type": dict(codes.CONTACT_TYPES),
+        "initiated_by": dict(codes.INITIATED_BY),
+        "recipient_class": dict(codes.RECIPIENT_CLASSES),
+        "duration_bucket": dict(codes.DURATION_BUCKETS),
+        "referral": REFERRAL_CODES,
+        "referral_type": dict(codes.REFERRAL_TYPES),
+        "followup": FOLLOWUP_CODES,
+    }[dimension]
+
+
+def check_k(k: int) -> int:
+    if type(k) is not int or not MIN_K <= k <= MAX_K:
+        raise ValueError(f"The suppression threshold must be a whole number from {MIN_K} to "
+                         f"{MAX_K}.")
+    return k
+
+
+# -- periods -------------------------------------------------------------------------------------
+MONTH, QUARTER = "month", "quarter"
+
+
+def quarter_of(month: str) -> str:
+    """``2026-05`` -> ``2026-Q2``."""
+    year, mon = month.split("-")
+    return f"{year}-Q{(int(mon) - 1) // 3 + 1}"
+
+
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` (``YYYY-MM``), inclusive."""
+    y, m = (int(x) for x in first.split("-"))
+    ly, lm = (int(x) for x in last.split("-"))
+    if (y, m) > (ly, lm):
+        raise ValueError("The first month comes after the last.")
+    out = []
+    while (y, m) <= (ly, lm):
+        out.append(f"{y:04d}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def period_of(month: str, granularity: str) -> str:
+    if granularity == MONTH:
+        return month
+    if granularity == QUARTER:
+        return quarter_of(month)
+    raise ValueError(f"unknown granularity {granularity!r}")
+
+
+def periods_between(first: str, last: str, granularity: str) -> list[str]:
+    seen: list[str] = []
+    for month in months_between(first, last):
+        p = period_of(month, granularity)
+        if not seen or seen[-1] != p:
+            seen.append(p)
+    return seen
+
+
+# -- tables --------------------------------------------------------------------------------------
+Value = int | str  # a count, or SUPPRESSED
+
+
+@dataclass
+class CountTable:
+    """Counts of one dimension by period. ``cells[code][period]``; every code and period the
+    table covers is present (zeros included)."""
+
+    dimension: str
+    periods: list[str]
+    codes: list[str]
+    cells: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @staticmethod
+    def empty(dimension: str, periods: Sequence[str], row_codes: Iterable[str]) -> CountTable:
+        row_codes = list(row_codes)
+        return CountTable(dimension, list(periods), row_codes,
+                          {c: dict.fromkeys(periods, 0) for c in row_codes})
+
+    def add(self, code: str, period: str, n: int = 1) -> None:
+        self.cells[code][period] += n
+
+    def row_total(self, code: str) -> int:
+        return sum(self.cells[code].values())
+
+    def column_total(self, period: str) -> int:
+        return sum(self.cells[c][period] for c in self.codes)
+
+    def total(self) -> int:
+        return sum(self.row_total(c) for c in self.codes)
+
+
+@dataclass
+class PublishedTable:
+    """A table as it may leave the laptop or be shown: every value a count or SUPPRESSED."""
+
+    dimension: str
+    periods: list[str]
+    codes: list[str]
+    cells: dict[str, dict[str, Value]]
+    row_totals: dict[str, Value]
+    column_totals: dict[str, Value]
+    total: Value
+
+    def values(self) -> Iterable[Value]:
+        for c in self.codes:
+            yield from self.cells[c].values()
+            yield self.row_totals[c]
+        yield from self.column_totals.values()
+        yield self.total
+
+
+def _lines(table: CountTable) -> list[list[tuple[str, str]]]:
+    """Every line of the table with its margin, as positions. A position is (code, period);
+    "" stands for a total: (code, "") a row total, ("", period) a column total, ("", "") the
+    grand total."""
+    lines = [[(c, p) for p in table.periods] + [(c, "")] for c in table.codes]
+    lines += [[(c, p) for c in table.codes] + [("", p)] for p in table.periods]
+    lines.append([(c, "") for c in table.codes] + [("", "")])
+    lines.append([("", p) for p in table.periods] + [("", "")])
+    return lines
+
+
+def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
+    """The table with primary and complementary suppression applied (see the module doc)."""
+    check_k(k)
+    value: dict[tuple[str, str], int] = {}
+    for c in table.codes:
+        for p in table.periods:
+            value[(c, p)] = table.cells[c][p]
+        value[(c, "")] = table.row_total(c)
+    for p in table.periods:
+        value[("", p)] = table.column_total(p)
+    value[("", "")] = table.total()
+    hidden = {pos for pos, v in value.items() if 0 < v < k}
+    lines = _lines(table)
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            inside = [pos for pos in line if pos in hidden]
+            if len(inside) != 1:
+                continue
+            candidates = [pos for pos in line if pos not in hidden and value[pos] > 0]
+            if not candidates:  # cannot happen: the hidden value is > 0, so is its total
+                continue
+            # the smallest non-zero value; a cell before a total at the same value
+            hidden.add(min(candidates, key=lambda pos: (value[pos], pos[0] == "" or
+                                                        pos[1] == "")))
+            changed = True
+
+    def shown(pos: tuple[str, str]) -> Value:
+        return SUPPRESSED if pos in hidden else value[pos]
+
+    return PublishedTable(
+        dimension=table.dimension, periods=list(table.periods), codes=list(table.codes),
+        cells={c: {p: shown((c, p)) for p in table.periods} for c in table.codes},
+        row_totals={c: shown((c, "")) for c in table.codes},
+        column_totals={p: shown(("", p)) for p in table.periods},
+        total=shown(("", "")),
+    )
+
+
+def is_safe(table: PublishedTable, k: int) -> bool:
+    """No published value from 1 to k-1, and no line with exactly one suppressed value."""
+    if any(isinstance(v, int) and 0 < v < k for v in table.values()):
+        return False
+    get: dict[tuple[str, str], Value] = {}
+    for c in table.codes:
+        for p in table.periods:
+            get[(c, p)] = table.cells[c][p]
+        get[(c, "")] = table.row_totals[c]
+    for p in table.periods:
+        get[("", p)] = table.column_totals[p]
+    get[("", "")] = table.total
+    dummy = CountTable(table.dimension, table.periods, table.codes)
+    return all(sum(1 for pos in line if get[pos] == SUPPRESSED) != 1
+               for line in _lines(dummy))
+
+
+# -- statistics records --------------------------------------------------------------------------
+@dataclass(frozen=True)
+class StatRecord:
+    """One contact's coarse statistics: no name, no note, no exact date."""
+
+    period: str  # YYYY-MM
+    incident_category: str
+    contact_type: str
+    initiated_by: str
+    recipient_class: str
+    duration_bucket: str
+    referral_types: tuple[str, ...] = ()
+    followup: str = ""  # "", ON_TIME or LATE: a follow-up step this contact completed
+
+    @property
+    def referral(self) -> str:
+        return "made" if self.referral_types else "none"
+
+
+def tables_from_counts(
+    counts: Mapping[str, Mapping[tuple[str, str], int]], periods: Sequence[str],
+) -> dict[str, CountTable]:
+    """Tables from ``counts[dimension][(code, period)]``: every known code gets a row (zeros
+    included), unknown codes are dropped."""
+    tables = {}
+    for dimension in DIMENSIONS:
+        table = CountTable.empty(dimension, periods, dimension_codes(dimension))
+        for (code, period), n in counts.get(dimension, {}).items():
+            if code in table.cells and period in table.cells[code]:
+                table.add(code, period, n)
+        tables[dimension] = table
+    return tables
+
+
+def hours_range(duration: CountTable | PublishedTable) -> tuple[float, float, bool]:
+    """Hours of support from a duration table: (at least, at most, complete). With suppressed
+    cells the range covers only what is published (``complete`` is False)."""
+    low = high = 0.0
+    complete = True
+    for code in duration.codes:
+        lo, hi = BUCKET_HOURS.get(code, (0.0, 0.0))
+        for v in duration.cells[code].values():
+            if isinstance(v, int):
+                low += lo * v
+                high += hi * v
+            else:
+                complete = False
+    return low, high, complete
