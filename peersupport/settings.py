@@ -43,6 +43,8 @@ class Settings(NamedTuple):
     # line (public phone numbers, never a person's)
     request_rate_per_minute: int = 3
     crisis_resources: str = ""
+    # statistics: program policy for suppression (k: counts from 1 to k-1 are never shared)
+    stats_k: int = 5
 
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
@@ -58,6 +60,7 @@ class Settings(NamedTuple):
             start_at_login=self.start_at_login is True,
             request_rate_per_minute=_clamped(self.request_rate_per_minute, REQUEST_RATE_MIN,
                                              REQUEST_RATE_MAX, 3),
+            stats_k=_clamped(self.stats_k, 3, 11, 5),
             crisis_resources=(self.crisis_resources if isinstance(self.crisis_resources, str)
                               else "")[:MAX_CRISIS_RESOURCES_TEXT],
         )
