@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
     from peersupport.services.followups import FollowupService
     from peersupport.services.requests import RequestService
+    from peersupport.services.statistics import StatisticsService
     from peersupport.services.vault import UnlockedVault
 
 __all__ = [
@@ -129,6 +130,10 @@ class CheckinService:
     def requests(self) -> RequestService:
         """The follow-up requests of the same vault."""
         return self._vault.requests()
+
+    def statistics(self) -> StatisticsService:
+        """The anonymized statistics of the same vault."""
+        return self._vault.statistics()
 
     # -- helpers -----------------------------------------------------------------------
     def _repos(self, s: Session) -> tuple[CheckinRepository, OfficerRepository]:
