@@ -19,7 +19,7 @@ Pure: no database, no keys.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -180,10 +180,11 @@ def _lines(table: CountTable) -> list[list[tuple[str, str]]]:
     return lines
 
 
-def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
-    """The table with primary and complementary suppression applied (see the module doc)."""
-    check_k(k)
-    value: dict[tuple[str, str], int] = {}
+Position = tuple[str, str]
+
+
+def _positions(table: CountTable) -> dict[Position, int]:
+    value: dict[Position, int] = {}
     for c in table.codes:
         for p in table.periods:
             value[(c, p)] = table.cells[c][p]
@@ -191,8 +192,12 @@ def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
     for p in table.periods:
         value[("", p)] = table.column_total(p)
     value[("", "")] = table.total()
+    return value
+
+
+def _hide(value: dict[Position, int], lines: list[list[Position]], k: int) -> set[Position]:
+    """Primary suppression of 1..k-1, then complements until no line has exactly one."""
     hidden = {pos for pos, v in value.items() if 0 < v < k}
-    lines = _lines(table)
     changed = True
     while changed:
         changed = False
@@ -207,8 +212,16 @@ def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
             hidden.add(min(candidates, key=lambda pos: (value[pos], pos[0] == "" or
                                                         pos[1] == "")))
             changed = True
+    return hidden
 
-    def shown(pos: tuple[str, str]) -> Value:
+
+def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
+    """The table with primary and complementary suppression applied (see the module doc)."""
+    check_k(k)
+    value = _positions(table)
+    hidden = _hide(value, _lines(table), k)
+
+    def shown(pos: Position) -> Value:
         return SUPPRESSED if pos in hidden else value[pos]
 
     return PublishedTable(
@@ -218,6 +231,112 @@ def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
         column_totals={p: shown(("", p)) for p in table.periods},
         total=shown(("", "")),
     )
+
+
+# -- sums of shared tables (the supervisor's side) -----------------------------------------------
+@dataclass(frozen=True)
+class AtLeast:
+    """A sum that includes suppressed values: the true count is at least ``n``."""
+
+    n: int
+
+    def __str__(self) -> str:
+        return f"at least {self.n:,}"
+
+
+ShownValue = int | str | AtLeast  # a count, SUPPRESSED, or a lower bound
+
+
+@dataclass
+class Aggregate:
+    """Several published tables of one dimension added up. A suppressed value counts as at
+    least 1 (it is never a zero), so a sum that includes one is a lower bound (``inexact``)."""
+
+    dimension: str
+    periods: list[str]
+    codes: list[str]
+    value: dict[Position, int] = field(default_factory=dict)
+    inexact: set[Position] = field(default_factory=set)
+
+    @staticmethod
+    def empty(dimension: str, periods: Sequence[str], row_codes: Sequence[str]) -> Aggregate:
+        agg = Aggregate(dimension, list(periods), list(row_codes))
+        for c in row_codes:
+            for p in periods:
+                agg.value[(c, p)] = 0
+            agg.value[(c, "")] = 0
+        for p in periods:
+            agg.value[("", p)] = 0
+        agg.value[("", "")] = 0
+        return agg
+
+    def _add(self, pos: Position, v: Value) -> None:
+        if pos not in self.value:
+            return
+        if isinstance(v, int):
+            self.value[pos] += v
+        else:
+            self.value[pos] += 1
+            self.inexact.add(pos)
+
+    def add(self, table: PublishedTable, period_map: Callable[[str], str] = str) -> None:
+        """Add a published table; ``period_map`` folds its periods (months into quarters)."""
+        for c in table.codes:
+            for p in table.periods:
+                self._add((c, period_map(p)), table.cells[c][p])
+            self._add((c, ""), table.row_totals[c])
+        for p in table.periods:
+            self._add(("", period_map(p)), table.column_totals[p])
+        self._add(("", ""), table.total)
+
+
+@dataclass
+class ShownTable:
+    """An aggregate after suppression, as it may be displayed, charted or exported."""
+
+    dimension: str
+    periods: list[str]
+    codes: list[str]
+    cells: dict[str, dict[str, ShownValue]]
+    row_totals: dict[str, ShownValue]
+    column_totals: dict[str, ShownValue]
+    total: ShownValue
+
+    def values(self) -> Iterable[ShownValue]:
+        for c in self.codes:
+            yield from self.cells[c].values()
+            yield self.row_totals[c]
+        yield from self.column_totals.values()
+        yield self.total
+
+
+def resuppress(agg: Aggregate, k: int = DEFAULT_K) -> ShownTable:
+    """The same rule again on a sum: an exact value or a lower bound below k is suppressed,
+    then complements as for a single table. Lower bounds of k or more are shown as such."""
+    check_k(k)
+    dummy = CountTable(agg.dimension, agg.periods, agg.codes)
+    hidden = _hide(agg.value, _lines(dummy), k)
+
+    def shown(pos: Position) -> ShownValue:
+        if pos in hidden:
+            return SUPPRESSED
+        return AtLeast(agg.value[pos]) if pos in agg.inexact else agg.value[pos]
+
+    return ShownTable(
+        dimension=agg.dimension, periods=list(agg.periods), codes=list(agg.codes),
+        cells={c: {p: shown((c, p)) for p in agg.periods} for c in agg.codes},
+        row_totals={c: shown((c, "")) for c in agg.codes},
+        column_totals={p: shown(("", p)) for p in agg.periods},
+        total=shown(("", "")),
+    )
+
+
+def number(v: ShownValue) -> int | None:
+    """The number to chart for a shown value (a lower bound charts as its bound; a
+    suppressed value as nothing)."""
+    if isinstance(v, AtLeast):
+        return v.n
+    return v if isinstance(v, int) else None
 
 
 def is_safe(table: PublishedTable, k: int) -> bool:
