@@ -15,20 +15,16 @@ from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from peersupport import __version__, hygiene, paths
 
+# defined apart so that cli_supervisor can use them without importing this module
+from peersupport.cli_common import EXIT_ERROR as EXIT_ERROR
+from peersupport.cli_common import EXIT_OK as EXIT_OK
+from peersupport.cli_common import EXIT_TAMPER as EXIT_TAMPER
+from peersupport.cli_common import EXIT_USAGE as EXIT_USAGE
+from peersupport.cli_common import EXIT_WRONG_SECRET as EXIT_WRONG_SECRET
+from peersupport.cli_common import CliError as CliError
+
 if TYPE_CHECKING:
     from peersupport.services.vault import UnlockedVault, VaultService
-
-EXIT_OK = 0
-EXIT_ERROR = 1
-EXIT_USAGE = 2
-EXIT_WRONG_SECRET = 3
-EXIT_TAMPER = 4
-
-
-class CliError(Exception):
-    def __init__(self, message: str, code: int) -> None:
-        super().__init__(message)
-        self.code = code
 
 
 class _Parser(argparse.ArgumentParser):
@@ -57,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record_commands(sub)
     _add_followup_commands(sub)
     _add_request_commands(sub)
+    _add_supervisor_commands(sub)
     return parser
 
 
@@ -247,6 +244,69 @@ def _add_request_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         _passphrase_option(command)
 
 
+def _add_supervisor_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``supervisor init``, ``supervisor import`` and ``supervisor report`` (see
+    cli_supervisor): the program supervisor's profile, in a folder of its own."""
+    supervisor = sub.add_parser(
+        "supervisor",
+        help="the program supervisor: create a profile, import supporters' signed statistics "
+        "files, report their sums",
+        description="The program supervisor's profile lives in the data folder (--data-dir), "
+        "which must not hold a peer supporter's vault. It holds the pinned keys of supporters "
+        "and the suppressed tables they shared, encrypted under the supervisor's passphrase; "
+        "it cannot open any supporter's records.",
+    )
+    actions = supervisor.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True
+    )
+    init = actions.add_parser(
+        "init", help="create a supervisor profile under a new passphrase",
+        description="Create a supervisor profile in the data folder (refused when it already "
+        "holds a profile or a peer supporter's vault). The new passphrase is asked for twice; "
+        "there is no recovery key.",
+    )
+    init.add_argument("--program", default="", metavar="NAME",
+                      help="the program's name, shown on reports")
+    init.add_argument("--passphrase-stdin", action="store_true",
+                      help="read the new passphrase from the first two lines of standard "
+                      "input (the same twice)")
+    importing = actions.add_parser(
+        "import", help="verify and import signed statistics files (.psstats)",
+        description="Verify and import statistics files, one line per file: imported (with "
+        "the supporter's pseudonym, key fingerprint and periods) or refused (and why). The key "
+        "of a supporter seen for the first time is pinned: compare its fingerprint with the "
+        "one the supporter sees.",
+        epilog="Exit code: 0 when every file was imported; 4 when any was refused for a "
+        "signature that does not match; otherwise 2 when any was refused (malformed or "
+        "truncated, unknown version, unknown signer, already imported).",
+    )
+    importing.add_argument("files", nargs="+", metavar="FILE", help="a .psstats file")
+    importing.add_argument("--replace", action="store_true",
+                           help="replace statistics imported before for the same supporter "
+                           "and periods")
+    signers = importing.add_mutually_exclusive_group()
+    signers.add_argument("--pin-new", action="store_true",
+                         help="pin the keys of new supporters, even when the profile accepts "
+                         "only pinned ones")
+    signers.add_argument("--only-pinned", action="store_true",
+                         help="refuse files signed by keys that are not pinned yet")
+    report = actions.add_parser(
+        "report", help="the sums of every imported table, suppressed again",
+        description="Every table summed over the imported files, by month (monthly files) or "
+        "by quarter (all files), with the suppression rule applied again: a value reads "
+        "'suppressed' or, where it includes suppressed counts, 'at least N'.",
+    )
+    report.add_argument("--quarters", action="store_true", help="by quarter (default: by "
+                        "month)")
+    form = report.add_mutually_exclusive_group()
+    form.add_argument("--json", action="store_true", help="print JSON")
+    form.add_argument("--csv", metavar="OUT", help="write CSV to OUT (replaced if it exists)")
+    form.add_argument("--pdf", metavar="OUT", help="write a PDF report to OUT (replaced if it "
+                      "exists)")
+    for command in (importing, report):
+        _passphrase_option(command)
+
+
 def _has_terminal() -> bool:
     """Whether getpass can ask on a terminal although standard input is taken."""
     if os.name != "posix":
@@ -346,12 +406,12 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from peersupport import cli_followups, cli_records, cli_requests
+    from peersupport import cli_followups, cli_records, cli_requests, cli_supervisor
     from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
     from peersupport.services.errors import NoVaultError
 
     handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS,
-                **cli_followups.HANDLERS, **cli_requests.HANDLERS}
+                **cli_followups.HANDLERS, **cli_requests.HANDLERS, **cli_supervisor.HANDLERS}
     name = f"{args.command} {args.action}" if getattr(args, "action", None) else args.command
     try:
         return handlers[name](args, out)

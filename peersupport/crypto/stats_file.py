@@ -273,3 +273,8 @@ def _check_sums(table: PublishedTable) -> None:
         if all(isinstance(v, int) for v in values) and isinstance(total, int) \
                 and sum(values) != total:  # type: ignore[arg-type]
             raise ValueError("column sum")
+    grand = table.total
+    for margin in (list(table.row_totals.values()), list(table.column_totals.values())):
+        if all(isinstance(v, int) for v in margin) and isinstance(grand, int) \
+                and sum(margin) != grand:  # type: ignore[arg-type]
+            raise ValueError("grand total")

@@ -114,6 +114,17 @@ def _month_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m")
 
 
+def _overlap(imported: ImportedStats, granularity: str, periods: list[str]) -> set[str]:
+    """The periods of a new file (``periods``, by ``granularity``) that an imported file
+    covers too. A month and the quarter it falls in overlap: both would count in the
+    dashboard by quarter."""
+    if imported.granularity == granularity:
+        return set(imported.periods) & set(periods)
+    theirs = {p if imported.granularity == QUARTER else quarter_of(p)
+              for p in imported.periods}
+    return {p for p in periods if (p if granularity == QUARTER else quarter_of(p)) in theirs}
+
+
 def _table_to_json(t: PublishedTable) -> dict[str, Any]:
     return {"dimension": t.dimension, "periods": t.periods, "codes": t.codes,
             "cells": t.cells, "row_totals": t.row_totals,
@@ -228,8 +239,7 @@ class SupervisorProfile:
         pinned = self.pinned.get(fp)
         overlapping = [
             i for i in self.imports
-            if i.fingerprint == fp and i.granularity == verified.granularity
-            and set(i.periods) & set(verified.periods)]
+            if i.fingerprint == fp and _overlap(i, verified.granularity, verified.periods)]
         return ImportCheck(verified, pinned is not None, overlapping,
                            any(i.sha256 == digest for i in self.imports))
 
@@ -247,7 +257,8 @@ class SupervisorProfile:
             raise DuplicateStatsError(verified.pseudonym, verified.periods)
         if check.duplicates and not replace:
             raise DuplicateStatsError(verified.pseudonym, sorted(
-                {p for d in check.duplicates for p in d.periods} & set(verified.periods)))
+                {p for d in check.duplicates
+                 for p in _overlap(d, verified.granularity, verified.periods)}))
         imported = ImportedStats(
             fingerprint=fp, pseudonym=verified.pseudonym, granularity=verified.granularity,
             periods=verified.periods, k=verified.k, made=verified.made,
