@@ -8,11 +8,13 @@ retention rules keeps it (``CheckinService.delete(..., keep_count=...)``).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from peersupport.crypto import stats_file
+from peersupport.crypto.errors import TamperError
 from peersupport.domain.stats import (
     DEFAULT_K,
     LATE,
@@ -38,6 +40,12 @@ if TYPE_CHECKING:
     from peersupport.services.vault import UnlockedVault
 
 SIGNING_KEY_SECRET = "stats_signing_key"  # noqa: S105 - a row name, not a secret
+SHARED_SECRET = "stats_shared_ranges"  # noqa: S105 - a row name, not a secret
+
+
+class ShareOverlapError(ValueError):
+    """The range overlaps one shared before without being the same range: the difference of
+    the two files' totals would give counts that suppression hid."""
 ON_TIME_GRACE = timedelta(hours=24)
 
 
@@ -146,11 +154,51 @@ class StatisticsService:
         with self._vault.transaction() as s:
             return stats_file.pseudonym(stats_file.signing_public_key(self._signing_key(s)))
 
+    # -- ranges shared before ------------------------------------------------------------------
+    def _shared(self, s: Session) -> list[ShareRange]:
+        stored = VaultSecretRepository(s, self._vault.sealer).get(SHARED_SECRET)
+        if stored is None:
+            return []
+        try:
+            return [ShareRange(str(r[0]), str(r[1]), str(r[2])) for r in json.loads(stored)]
+        except (ValueError, TypeError, IndexError):
+            raise TamperError("the list of shared statistics ranges is malformed") from None
+
+    def shared_ranges(self) -> list[ShareRange]:
+        with self._vault.transaction() as s:
+            return self._shared(s)
+
+    @staticmethod
+    def _overlap_problem(share: ShareRange, before: list[ShareRange]) -> str | None:
+        months = set(months_between(share.first, share.last))
+        for old in before:
+            if old == share:
+                continue  # the same range again gives the same cells (or a corrected copy)
+            if months & set(months_between(old.first, old.last)):
+                return (f"You shared statistics for {old.first} to {old.last} "
+                        f"(by {old.granularity}) before. Share exactly that range again, or a "
+                        "range that does not overlap it: the difference between two "
+                        "overlapping files would give away counts that suppression hides.")
+        return None
+
+    def check_share(self, share: ShareRange) -> str | None:
+        """None when ``share`` may be exported, else why not (in plain words)."""
+        return self._overlap_problem(share, self.shared_ranges())
+
     def export(self, share: ShareRange, k: int = DEFAULT_K,
                now: datetime | None = None) -> bytes:
-        """The signed ``.psstats`` bytes for ``share``, holding ``share_preview`` exactly."""
+        """The signed ``.psstats`` bytes for ``share``, holding ``share_preview`` exactly.
+        Raises ShareOverlapError for a range that overlaps one shared before (unless it is
+        the same range); the range is remembered (sealed) as shared."""
         tables = self.share_preview(share, k)
         made = (now or self._vault.followup_policy.now()).astimezone(UTC).strftime("%Y-%m")
         with self._vault.transaction() as s:
+            before = self._shared(s)
+            problem = self._overlap_problem(share, before)
+            if problem is not None:
+                raise ShareOverlapError(problem)
             key = self._signing_key(s)
+            if share not in before:
+                VaultSecretRepository(s, self._vault.sealer).put(SHARED_SECRET, json.dumps(
+                    [[r.first, r.last, r.granularity] for r in [*before, share]]))
         return stats_file.write(key, share.granularity, share.periods(), k, made, tables)
