@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPlainTextEdit,
 )
 
@@ -439,7 +438,7 @@ def test_show_checkin_selects_its_row_and_opens_it(qtbot, page: CheckinsPage, ch
 
 
 def test_delete_asks_naming_date_and_officer_then_erases(
-    qtbot, page: CheckinsPage, checkins, officers, monkeypatch
+    qtbot, page: CheckinsPage, checkins, officers
 ):
     bravo, _ = officers
     saved = seed(checkins, spread(bravo, {"2025-06": 2}), [bravo])
@@ -448,30 +447,27 @@ def test_delete_asks_naming_date_and_officer_then_erases(
     target = page.model.index(0, 0).data(Model.IdRole)
     page.table.selectRow(0)
     qtbot.waitUntil(lambda: page.detail.values["officer"].text() != "", timeout=5_000)
-    asked: list[str] = []
 
-    def answer(reply):
-        def question(_parent, _title, text, *_args):
-            asked.append(text)
-            return reply
-        return question
-
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Cancel))
     page.detail.delete_button.click()
+    question = page.delete_question
+    assert question is not None and question.isVisible()
+    assert question.text().startswith(
+        f"Delete the check-in of 20 Jun 2025 09:30 with {CANARY_ALIAS}?")
+    assert "cannot be undone" in question.text()
+    question.cancel_button.click()
     settle()
+    assert page.delete_question is None
     assert page.model.rowCount() == 2 and checkins.count() == 2
-    assert asked[0].startswith(f"Delete the check-in of 20 Jun 2025 09:30 with {CANARY_ALIAS}?")
-    assert "cannot be undone" in asked[0]
 
-    monkeypatch.setattr(QMessageBox, "question", answer(QMessageBox.StandardButton.Yes))
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    assert page.delete_question is not None
     with qtbot.waitSignal(page.changed, timeout=5_000):
-        qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+        page.delete_question.mistake_button.click()
     assert page.model.rowCount() == 1 and page.model.row_of(target) is None
     assert checkins.count() == 1
     with pytest.raises(RecordNotFoundError):
         checkins.get(target)
     (left,) = {c.id for c in saved} - {target}
-    asked.clear()
     assert page.model.index(0, 0).data(Model.IdRole) == left
     # the selection moves on to the next check-in, as in a mail client
     qtbot.waitUntil(lambda: page.current_id() == left
@@ -479,24 +475,40 @@ def test_delete_asks_naming_date_and_officer_then_erases(
 
 
 def test_delete_from_the_keyboard_names_a_group_before_the_pane_has_opened(
-    qtbot, page: CheckinsPage, checkins, officers, monkeypatch
+    qtbot, page: CheckinsPage, checkins, officers
 ):
     bravo, harbor = officers
     seed(checkins, [make_checkin(None, datetime(2025, 6, 5, 9, 0, tzinfo=TZ), contact="defusing",
                                 headcount=5, group=[bravo, harbor])], [bravo, harbor])
     page.reload()
     loaded(qtbot, page, 1)
-    asked: list[str] = []
-    monkeypatch.setattr(QMessageBox, "question",
-                        lambda _p, _t, text, *_a: asked.append(text) or
-                        QMessageBox.StandardButton.Yes)
     page.table.selectRow(0)
     qtbot.keyClick(page.table, Qt.Key.Key_Delete)  # the detail is still opening
-    assert asked[0].startswith("Delete the group check-in of 5 Jun 2025 09:00?")
+    question = page.delete_question
+    assert question is not None
+    assert question.text().startswith("Delete the group check-in of 5 Jun 2025 09:00?")
+    question.retention_button.click()
     qtbot.waitUntil(lambda: checkins.count() == 0 and page.model.rowCount() == 0,
                     timeout=5_000)
     qtbot.waitUntil(lambda: page.detail.placeholder.text().startswith("No check-ins yet"),
                     timeout=5_000)
+
+
+def test_clear_closes_an_open_delete_question_and_deletes_nothing(
+    qtbot, page: CheckinsPage, checkins, officers
+):
+    bravo, _ = officers
+    seed(checkins, spread(bravo, {"2025-06": 1}), [bravo])
+    page.reload()
+    loaded(qtbot, page, 1)
+    page.table.selectRow(0)
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    question = page.delete_question
+    assert question is not None and CANARY_ALIAS in question.text()
+    page.clear()
+    assert page.delete_question is None and not question.isVisible()
+    settle()
+    assert checkins.count() == 1
 
 
 # -- damage ----------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from peersupport.store.officers import OfficerRepository, RecordNotFoundError
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
+    from peersupport.paths import DataDir
     from peersupport.services.followups import FollowupService
     from peersupport.services.requests import RequestService
     from peersupport.services.statistics import StatisticsService
@@ -130,6 +131,11 @@ class CheckinService:
     def requests(self) -> RequestService:
         """The follow-up requests of the same vault."""
         return self._vault.requests()
+
+    @property
+    def data_dir(self) -> DataDir:
+        """The vault's folder (where its settings live)."""
+        return self._vault.data_dir
 
     def statistics(self) -> StatisticsService:
         """The anonymized statistics of the same vault."""

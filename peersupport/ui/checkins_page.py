@@ -1,4 +1,9 @@
-"""The check-ins page: filters, the table (lazily loaded, names masked) and a detail pane."""
+"""The check-ins page: filters, the table (lazily loaded, names masked) and a detail pane.
+
+Deleting asks why: a check-in entered by mistake leaves the statistics too; one destroyed under
+retention rules keeps its anonymous count (its coarse codes and month), so the program's
+numbers stay true.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,12 @@ from PySide6.QtGui import QKeyEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
+    QCommandLinkButton,
+    QDialog,
+    QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QMessageBox,
+    QLabel,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -37,6 +45,61 @@ SIDE_BY_SIDE_WIDTH = 1000  # narrower than this, the detail pane goes below the 
 DETAIL_WIDTH = 380
 
 
+class DeleteCheckinDialog(QDialog):
+    """Delete a check-in: entered by mistake (its statistics count goes too) or destroyed
+    under retention rules (its anonymous count stays). ``chosen`` carries keep_count."""
+
+    chosen = Signal(bool)
+
+    def __init__(self, question: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Delete check-in"))
+        self.question = style.heading(question, self, 1.1)
+        self.question.setTextFormat(Qt.TextFormat.PlainText)
+        self.question.setAccessibleName(self.tr("Delete check-in"))
+        self.detail = QLabel(self.tr(
+            "It is erased from the vault and cannot be undone. Your statistics also hold one "
+            "anonymous count for it: coarse codes such as the kind of incident, the type of "
+            "contact and the month, with no name, no notes and no exact date."), self)
+        self.detail.setWordWrap(True)
+        self.mistake_button = QCommandLinkButton(
+            self.tr("&Entered by mistake — remove it from the statistics too"), self)
+        self.mistake_button.setDescription(self.tr(
+            "It never happened as recorded, so it should not be counted."))
+        self.retention_button = QCommandLinkButton(
+            self.tr("&Destroying it under retention rules — keep its anonymous count"), self)
+        self.retention_button.setDescription(self.tr(
+            "The contact happened: your program's numbers still count it."))
+        for button in (self.mistake_button, self.retention_button):
+            button.setAccessibleName(button.text().replace("&", ""))
+            button.setAccessibleDescription(button.description())
+            button.setAutoDefault(False)
+        self.mistake_button.clicked.connect(lambda: self._choose(False))
+        self.retention_button.clicked.connect(lambda: self._choose(True))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
+        self.buttons.rejected.connect(self.reject)
+        self.cancel_button = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        layout = QVBoxLayout(self)
+        layout.setSpacing(10)
+        layout.addWidget(self.question)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.mistake_button)
+        layout.addWidget(self.retention_button)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(520)
+        if self.cancel_button is not None:
+            self.cancel_button.setDefault(True)
+            self.cancel_button.setFocus()
+
+    def text(self) -> str:
+        """The question and its explanation, as read."""
+        return f"{self.question.text()}\n\n{self.detail.text()}"
+
+    def _choose(self, keep_count: bool) -> None:
+        self.accept()
+        self.chosen.emit(keep_count)
+
+
 class CheckinsPage(QWidget):
     new_requested = Signal()
     edit_requested = Signal(str)
@@ -52,6 +115,7 @@ class CheckinsPage(QWidget):
         self._split_set = False
         self._refiltered = False
         self._epoch = 0  # bumped by clear(): a question asked before it is void
+        self.delete_question: DeleteCheckinDialog | None = None  # open now, if any
         self.model = CheckinTableModel(service, self)
 
         # -- first row: actions -------------------------------------------------------------
@@ -166,6 +230,9 @@ class CheckinsPage(QWidget):
     def clear(self) -> None:
         """Wipe the list, the names, the detail pane and any request in flight."""
         self._epoch += 1
+        if self.delete_question is not None:
+            self.delete_question.reject()
+            self.delete_question = None
         self._scope.invalidate()
         self._detail_scope.invalidate()
         self._detail = None
@@ -192,21 +259,30 @@ class CheckinsPage(QWidget):
         return self.detail.current_id()
 
     def delete_checkin(self, checkin_id: str) -> None:
-        """Ask, naming the date and officer; then delete (securely erased by the store)."""
-        text = self._delete_question(checkin_id)
+        """Ask, naming the date and officer, and why: entered by mistake (its statistics count
+        goes too) or destroyed under retention rules (its anonymous count stays); then delete
+        (securely erased by the store)."""
+        if self.delete_question is not None:
+            self.delete_question.reject()
         epoch = self._epoch
-        answer = QMessageBox.question(
-            self, self.tr("Delete check-in"),
-            text + "\n\n" + self.tr("It is erased from the vault and cannot be undone."),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Cancel,
-        )
-        if answer != QMessageBox.StandardButton.Yes or epoch != self._epoch:
+        dialog = DeleteCheckinDialog(self._delete_question(checkin_id), self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.chosen.connect(lambda keep: self._delete(checkin_id, keep, epoch))
+        dialog.finished.connect(lambda *_: self._question_closed(dialog))
+        self.delete_question = dialog
+        dialog.open()
+
+    def _question_closed(self, dialog: DeleteCheckinDialog) -> None:
+        if self.delete_question is dialog:
+            self.delete_question = None
+
+    def _delete(self, checkin_id: str, keep_count: bool, epoch: int) -> None:
+        if epoch != self._epoch:
             return
         service = self._service
         self._scope.run(
-            lambda: service.delete(checkin_id),
-            lambda _: self._deleted(checkin_id),
+            lambda: service.delete(checkin_id, keep_count=keep_count),
+            lambda _: self._deleted(checkin_id, keep_count),
             lambda exc: self._show_error(self.tr("The check-in could not be deleted ({kind}).")
                                          .format(kind=type(exc).__name__)),
         )
@@ -299,11 +375,15 @@ class CheckinsPage(QWidget):
             self.detail.show_empty(self.tr("The check-in could not be opened ({kind}).")
                                    .format(kind=type(exc).__name__))
 
-    def _deleted(self, checkin_id: str) -> None:
+    def _deleted(self, checkin_id: str, keep_count: bool = False) -> None:
         self.model.remove_checkin(checkin_id)
         if self.detail.current_id() == checkin_id:
             self._detail = None
-            self.detail.show_empty(self.tr("The check-in was deleted."))
+            self.detail.show_empty(
+                self.tr("The check-in was deleted; its anonymous count stays in your "
+                        "statistics.") if keep_count else
+                self.tr("The check-in was deleted, and its count removed from your "
+                        "statistics."))
         self._load_counts()
         self.changed.emit()
 

@@ -1,4 +1,4 @@
-"""Small dialogs: About, Preferences (general, follow-ups and requests) and the
+"""Small dialogs: About, Preferences (general, follow-ups, requests and statistics) and the
 unexpected-error message."""
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from peersupport.domain.followup_templates import (
     templates_to_codes,
 )
 from peersupport.domain.reminders import parse_nudge
+from peersupport.domain.stats import MAX_K, MIN_K
 from peersupport.settings import (
     CLOSE_ASK,
     CLOSE_QUIT,
@@ -112,6 +113,7 @@ class PreferencesDialog(QDialog):
                          self.tr("&General"))
         self.tabs.addTab(self._followups_tab(settings), self.tr("&Follow-ups"))
         self.tabs.addTab(self._requests_tab(settings), self.tr("&Requests"))
+        self.tabs.addTab(self._statistics_tab(settings), self.tr("&Statistics"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -314,6 +316,28 @@ class PreferencesDialog(QDialog):
         layout.addWidget(crisis_hint)
         return page
 
+    # -- Statistics ---------------------------------------------------------------------------
+    def _statistics_tab(self, settings: Settings) -> QWidget:
+        page = QWidget(self)
+        self.stats_k = QSpinBox(page)
+        self.stats_k.setRange(MIN_K, MAX_K)
+        self.stats_k.setValue(settings.stats_k)
+        self.stats_k.setAccessibleName(self.tr("Smallest count shared"))
+        self.stats_k.setMaximumWidth(110)
+        k_hint = style.muted(self.tr(
+            "Program policy: counts below this are never shared. In a statistics file, a count "
+            "from 1 to one less than this is replaced by “suppressed”, and further cells are "
+            "hidden so that none can be worked out from the totals. Your own statistics page "
+            "always shows your numbers as they are."), page)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
+        form.addRow(self.tr("Smallest count s&hared:"), _with_hint(self.stats_k, k_hint))
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addStretch(1)
+        return page
+
     def _validate_crisis_lines(self) -> None:
         too_long = len(self.crisis_lines.toPlainText()) > MAX_CRISIS_RESOURCES_TEXT
         self.crisis_error.setText(self.tr(
@@ -387,6 +411,7 @@ class PreferencesDialog(QDialog):
                             else self._base.start_at_login),
             request_rate_per_minute=self.request_rate.value(),
             crisis_resources=self.crisis_lines.toPlainText().strip(),
+            stats_k=self.stats_k.value(),
         ).validated()
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from peersupport.ui.officers_page import OfficersPage
     from peersupport.ui.requests_page import RequestsPage
     from peersupport.ui.search_panel import SearchPanel
+    from peersupport.ui.statistics_page import StatisticsPage
 
 SECTIONS = (
     ("checkins", "Check-ins", ""),
@@ -77,6 +78,7 @@ class Workspace(QWidget):
         self.search_panel: SearchPanel | None = None
         self.followups_page: FollowupsPage | None = None
         self.requests_page: RequestsPage | None = None
+        self.statistics_page: StatisticsPage | None = None
         self._titles: dict[str, str] = {}
         for key, title, text in SECTIONS:
             item = QListWidgetItem(self.tr(title))
@@ -102,6 +104,7 @@ class Workspace(QWidget):
             page.edit_requested.connect(self.edit_checkin_requested)
             page.changed.connect(self._reload_officers)
             page.changed.connect(self._reload_followups)
+            page.changed.connect(self._reload_statistics)
             self.checkins_page = page
             return page
         if self.service is not None and key == "officers":
@@ -136,6 +139,12 @@ class Workspace(QWidget):
             requests.changed.connect(self._reload_officers)  # accepting may add an officer
             self.requests_page = requests
             return requests
+        if self.service is not None and key == "statistics":
+            from peersupport.ui.statistics_page import StatisticsPage
+
+            statistics = StatisticsPage(self.service, self.pages, k_source=self.stats_k)
+            self.statistics_page = statistics
+            return statistics
         if not text:
             return PlaceholderPage(self.tr(title), "", self.pages)
         return PlaceholderPage(self.tr(title), self.tr(text), self.pages)
@@ -152,6 +161,7 @@ class Workspace(QWidget):
         if self.officers_page is not None:
             self.officers_page.reload()
         self._reload_followups()
+        self._reload_statistics()
 
     def _reload_officers(self) -> None:
         if self.officers_page is not None:
@@ -160,6 +170,24 @@ class Workspace(QWidget):
     def _reload_followups(self) -> None:
         if self.followups_page is not None:
             self.followups_page.reload()
+
+    def _reload_statistics(self) -> None:
+        """Count again now if the statistics are on screen, else when they are shown."""
+        page = self.statistics_page
+        if page is None:
+            return
+        if page.isVisible():
+            page.reload()
+        else:
+            page.mark_stale()
+
+    def stats_k(self) -> int:
+        """The program's suppression threshold, as last saved in Preferences."""
+        from peersupport import settings as settings_mod
+
+        if self.service is None:
+            return settings_mod.Settings().stats_k
+        return settings_mod.load(self.service.data_dir.settings).stats_k
 
     def set_followup_badge(self, n: int) -> None:
         """Show how many follow-ups are due (overdue and today's) beside the section name."""
@@ -199,6 +227,6 @@ class Workspace(QWidget):
     def clear(self) -> None:
         """Wipe every model and widget that showed decrypted data (the vault is locking)."""
         for page in (self.checkins_page, self.officers_page, self.search_panel,
-                     self.followups_page, self.requests_page):
+                     self.followups_page, self.requests_page, self.statistics_page):
             if page is not None:
                 page.clear()
