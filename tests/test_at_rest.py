@@ -408,8 +408,8 @@ def test_unlocking_an_old_vault_writes_an_encrypted_copy_then_migrates(
     vault.lock()
     db = service.data_dir.database
     # make it look like a vault written by a release that knew only revision 0001_vault
-    after_0001 = ("stat_record", "follow_request", "request_key", "followup_agenda", "followup_plan",
-                  "vault_secret", "draft", "checkin_month", "checkin", "officer")
+    after_0001 = ("stat_record", "follow_request", "request_key", "followup_agenda",
+                  "followup_plan", "vault_secret", "draft", "checkin_month", "checkin", "officer")
     for table in after_0001:
         raw_execute(db, f"DROP TABLE {table}")
     raw_execute(db, "UPDATE alembic_version SET version_num = '0001_vault'")
