@@ -67,13 +67,24 @@ def issued_keys(monkeypatch: pytest.MonkeyPatch) -> list[SecretKey]:
     return keys
 
 
-def make_wizard(qtbot, service: VaultService, opened: list[UnlockedVault]) -> FirstRunWizard:
+def make_wizard(qtbot, service: VaultService, opened: list[UnlockedVault],
+                *, as_supporter: bool = True) -> FirstRunWizard:
+    """The wizard on its welcome page: "I am a peer supporter" chosen on the role page."""
     wizard = FirstRunWizard(service)
     qtbot.addWidget(wizard)
     wizard.vault_created.connect(opened.append)
     wizard.show()
     qtbot.waitExposed(wizard)
+    if as_supporter:
+        choose_supporter(qtbot, wizard)
     return wizard
+
+
+def choose_supporter(qtbot, wizard: FirstRunWizard) -> None:
+    assert wizard.currentPage() is wizard.role_page
+    click(qtbot, wizard.role_page.supporter)
+    press_next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.welcome_page
 
 
 @pytest.fixture
@@ -100,6 +111,8 @@ def press_next(qtbot, wizard: FirstRunWizard) -> None:
 
 
 def go_to_passphrase(qtbot, wizard: FirstRunWizard) -> None:
+    if wizard.currentPage() is wizard.role_page:  # e.g. after a restart
+        choose_supporter(qtbot, wizard)
     press_next(qtbot, wizard)  # welcome -> notice
     press_next(qtbot, wizard)  # notice -> passphrase
     assert wizard.currentPage() is wizard.passphrase_page
@@ -149,7 +162,27 @@ def create(qtbot, wizard: FirstRunWizard) -> None:
 
 
 # -- pages one by one ---------------------------------------------------------------------------
-def test_welcome_explains_limits_and_has_no_back(wizard: FirstRunWizard) -> None:
+def test_role_page_comes_first_with_no_back(qtbot, service: VaultService,
+                                            opened: list[UnlockedVault]) -> None:
+    wizard = make_wizard(qtbot, service, opened, as_supporter=False)
+    page = wizard.role_page
+    assert wizard.currentPage() is page
+    assert page.title() == "How will you use Peer Support?"
+    assert page.supporter.text() == "I am a &peer supporter"
+    assert page.supervisor.text() == (
+        "I am a program &supervisor (I receive anonymized statistics only)")
+    assert page.supporter.isChecked()  # the usual choice is ready; Next continues with it
+    assert not wizard.button(B.BackButton).isVisible()
+    click(qtbot, page.supervisor)
+    press_next(qtbot, wizard)
+    assert wizard.currentPage() is wizard.supervisor_page
+    click(qtbot, wizard.button(B.BackButton))
+    assert wizard.currentPage() is page
+
+
+def test_welcome_explains_limits_and_goes_back_to_the_role(
+    qtbot, wizard: FirstRunWizard
+) -> None:
     assert wizard.windowTitle() == "Set up Peer Support"
     assert wizard.wizardStyle() == QWizard.WizardStyle.ModernStyle
     assert wizard.minimumWidth() >= 640 and wizard.minimumHeight() >= 520
@@ -157,7 +190,8 @@ def test_welcome_explains_limits_and_has_no_back(wizard: FirstRunWizard) -> None
     for phrase in ("AES-256", "not your department", "full-disk encryption", "memory",
                    "watches your screen", "gone"):
         assert phrase in text
-    assert not wizard.button(B.BackButton).isVisible()
+    click(qtbot, wizard.button(B.BackButton))
+    assert wizard.currentPage() is wizard.role_page
 
 
 def test_notice_is_prefilled_validated_and_restorable(qtbot, wizard: FirstRunWizard) -> None:

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from peersupport.services.followups import FollowupPolicy
     from peersupport.services.requests import RequestDrop
     from peersupport.services.vault import UnlockedVault, VaultService
+    from peersupport.ui.supervisor.window import SupervisorWindow
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ class AppController(QObject):
         self.throttle = UnlockThrottle()
         self.window: MainWindow | None = None
         self.wizard: QWidget | None = None
+        self.supervisor_window: SupervisorWindow | None = None  # a program supervisor's folder
         self._recovery_dialog: QDialog | None = None
         self._notice_box: QMessageBox | None = None
         self.instance = SingleInstance(self.data.root, self.data.lock_file, self)
@@ -162,6 +164,8 @@ class AppController(QObject):
         self.instance.raise_requested.connect(self.bring_to_front)
         if self.data.has_vault():
             self._show_lock_screen()
+        elif self._has_supervisor_profile():
+            self.show_supervisor()
         else:
             self._show_first_run()
         # Work the first screen does not need waits until it has been painted.
@@ -178,8 +182,9 @@ class AppController(QObject):
             self._session_watch = watcher
         if self.vault is None and self.data.has_vault():
             run_task(_preload, lambda _: None, lambda _exc: None)
-        self._start_tray()
-        self.reminders.start()
+        if self.supervisor_window is None:  # a supervisor has no records to remind of
+            self._start_tray()
+            self.reminders.start()
         self.ready.emit()
 
     def _ensure_window(self) -> MainWindow:
@@ -210,6 +215,7 @@ class AppController(QObject):
 
         wizard = FirstRunWizard(self.service())
         wizard.vault_created.connect(self._on_created)
+        wizard.supervisor_created.connect(self._on_supervisor_created)
         wizard.rejected.connect(self._on_wizard_cancelled)
         self.wizard = wizard
         wizard.show()
@@ -231,8 +237,61 @@ class AppController(QObject):
         self._ensure_window().show()
         self._enter_unlocked(vault)
 
+    # -- a program supervisor's folder: anonymized statistics only, no vault ----------------
+    def _has_supervisor_profile(self) -> bool:
+        from peersupport.supervisor.profile import PROFILE_FILENAME
+
+        return (self.data.root / PROFILE_FILENAME).is_file()
+
+    def show_supervisor(self, profile: object | None = None) -> SupervisorWindow:
+        """The supervisor's window, locked, or showing ``profile`` (just created)."""
+        from peersupport.crypto.kdf import PRODUCTION
+        from peersupport.ui.supervisor.window import SupervisorWindow
+
+        window = self.supervisor_window
+        if window is None:
+            window = SupervisorWindow(self.data.root, self._profile or PRODUCTION)
+            window.quit_requested.connect(self.quit)
+            window.unlocked.connect(self._watch_idle)
+            window.locked.connect(self._stop_watching_idle)
+            self.supervisor_window = window
+        self.reminders.stop()
+        if self.tray is not None:  # no records, so no tray: closing the window quits
+            self.tray.close()
+            self.tray = None
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            app.setQuitOnLastWindowClosed(True)
+        window.show()
+        if profile is not None:
+            from peersupport.supervisor.profile import SupervisorProfile
+
+            if isinstance(profile, SupervisorProfile):
+                window.enter(profile)
+        return window
+
+    def _on_supervisor_created(self, profile: object) -> None:
+        wizard, self.wizard = self.wizard, None
+        if wizard is not None:
+            wizard.hide()
+            wizard.deleteLater()
+        self.show_supervisor(profile)
+
+    def _watch_idle(self) -> None:
+        self.idle.set_timeout_ms(self.settings.idle_lock_minutes * 60_000)
+        self.idle.start()
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self.idle)
+
+    def _stop_watching_idle(self) -> None:
+        self.idle.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self.idle)
+
     def bring_to_front(self) -> None:
-        target = self.wizard or self.window
+        target = self.wizard or self.supervisor_window or self.window
         if target is not None:
             target.showNormal()
             target.raise_()
@@ -330,6 +389,8 @@ class AppController(QObject):
 
     def lock(self) -> None:
         """Close dialogs, destroy every widget that showed record data, zero the key."""
+        if self.supervisor_window is not None:
+            self.supervisor_window.lock()
         if self.vault is None:
             return
         self.idle.stop()
@@ -909,11 +970,12 @@ class AppController(QObject):
         if self.tray is not None:
             self.tray.close()
             self.tray = None
-        for widget in (self.wizard, self.window):
+        for widget in (self.wizard, self.window, self.supervisor_window):
             if widget is not None:
                 widget.hide()
                 widget.deleteLater()
         self.window = None
+        self.supervisor_window = None
         self.wizard = None
 
 

@@ -1,6 +1,9 @@
 """First-run wizard: what the app protects, the notice, a passphrase, a recovery key, the vault.
 
-Pages, in order: welcome, confidentiality notice, passphrase, recovery key, key check, create.
+Pages, in order: the role (peer supporter or program supervisor), then for a peer supporter
+welcome, confidentiality notice, passphrase, recovery key, key check, create; for a program
+supervisor one page that creates the supervisor profile (``supervisor_created(profile)`` is
+emitted when the wizard closes after it was created, as for a vault).
 
 ``vault_created(UnlockedVault)`` is emitted once, when the wizard closes after the vault was
 created: normally when the person presses Finish. If the window is closed any other way after
@@ -25,6 +28,7 @@ from pathlib import Path
 from PySide6.QtCore import QDate, QLocale, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (
+    QButtonGroup,
     QCheckBox,
     QDialog,
     QHBoxLayout,
@@ -33,12 +37,14 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
+    QRadioButton,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
+from peersupport.crypto.kdf import KdfProfile
 from peersupport.crypto.recovery import groups, normalize
 from peersupport.crypto.secret import SecretKey
 from peersupport.domain.notice import DEFAULT_NOTICE, validate_notice
@@ -48,6 +54,7 @@ from peersupport.ui import style
 from peersupport.ui.file_dialogs import save_file_name
 from peersupport.ui.passphrase_chooser import PassphraseChooser
 from peersupport.ui.recovery_kit import KIT_FILE_NAME, write_recovery_kit
+from peersupport.ui.supervisor.setup import SupervisorSetup
 from peersupport.ui.tasks import run_task
 
 log = logging.getLogger(__name__)
@@ -121,6 +128,72 @@ def describe_creation_error(exc: BaseException) -> str:
                 "has free space, then press Try again.")
     return ("Something went wrong and the vault was not created. Press Try again. If it keeps "
             "happening, contact whoever looks after this app for your team.")
+
+
+class RolePage(QWizardPage):
+    """The first question: a peer supporter (records, the rest of this wizard) or a program
+    supervisor (anonymized statistics only: a profile of its own, no vault)."""
+
+    def __init__(self, owner: FirstRunWizard) -> None:
+        super().__init__()
+        self._owner = owner
+        self.setTitle(self.tr("How will you use Peer Support?"))
+        self.setSubTitle(self.tr("Choose one. A computer is set up for one of the two."))
+        self.supporter = QRadioButton(self.tr("I am a &peer supporter"))
+        self.supporter.setAccessibleName(self.tr("I am a peer supporter"))
+        supporter_hint = _label(self.tr(
+            "Keep confidential records of your peer-support contacts, encrypted on this "
+            "computer."))
+        self.supervisor = QRadioButton(self.tr(
+            "I am a program &supervisor (I receive anonymized statistics only)"))
+        self.supervisor.setAccessibleName(self.tr(
+            "I am a program supervisor (I receive anonymized statistics only)"))
+        supervisor_hint = _label(self.tr(
+            "Import the signed statistics files peer supporters share and see your program's "
+            "numbers. They hold anonymized counts only: this never opens anyone's records."))
+        for hint in (supporter_hint, supervisor_hint):
+            hint.setContentsMargins(26, 0, 0, 0)  # under its choice's text
+        self.supporter.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.supporter)
+        group.addButton(self.supervisor)
+        layout = QVBoxLayout(self)
+        layout.addSpacing(8)
+        layout.addWidget(self.supporter)
+        layout.addWidget(supporter_hint)
+        layout.addSpacing(14)
+        layout.addWidget(self.supervisor)
+        layout.addWidget(supervisor_hint)
+        layout.addStretch(1)
+
+    def initializePage(self) -> None:
+        self.supporter.setFocus()
+
+    def nextId(self) -> int:
+        if self.supervisor.isChecked():
+            return self._owner.supervisor_page_id
+        return self._owner.welcome_page_id
+
+
+class SupervisorPage(QWizardPage):
+    """Creates the supervisor profile (program name, passphrase) in the wizard's folder."""
+
+    def __init__(self, owner: FirstRunWizard, folder: Path, kdf_profile: KdfProfile) -> None:
+        super().__init__()
+        self.setTitle(self.tr("Set up program statistics"))
+        self.setSubTitle(self.tr("For a program supervisor: anonymized statistics only."))
+        self.setup = SupervisorSetup(folder, kdf_profile)
+        self.setup.created.connect(owner.supervisor_ready)
+        self.setup.created.connect(lambda _p: self.completeChanged.emit())
+        self.setup.busy_changed.connect(owner.set_creating)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.setup)
+
+    def initializePage(self) -> None:
+        self.setup.focus_first()
+
+    def isComplete(self) -> bool:
+        return self.setup.is_done()
 
 
 class WelcomePage(QWizardPage):
@@ -403,6 +476,9 @@ class CreatePage(QWizardPage):
     def initializePage(self) -> None:
         self._start()
 
+    def nextId(self) -> int:
+        return -1  # the last page of a peer supporter's setup (the supervisor's comes after)
+
     def isComplete(self) -> bool:
         return self._ready
 
@@ -443,6 +519,7 @@ class FirstRunWizard(QWizard):
     """Guides a new user to a created vault. See the module docstring for the signal."""
 
     vault_created = Signal(object)
+    supervisor_created = Signal(object)  # an open SupervisorProfile, handed over on closing
 
     def __init__(self, service: VaultService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -452,6 +529,7 @@ class FirstRunWizard(QWizard):
         self._check_group = 2
         self._creating = False
         self._vault: UnlockedVault | None = None
+        self._supervisor: object | None = None
         self._handed_over = False
 
         self.setWindowTitle("Set up Peer Support")
@@ -474,9 +552,30 @@ class FirstRunWizard(QWizard):
         self.key_page = RecoveryKeyPage(self)
         self.confirm_page = ConfirmKeyPage(self)
         self.create_page = CreatePage(self)
+        self.role_page = RolePage(self)
+        self.supervisor_page = SupervisorPage(self, service.data_dir.root, service.profile)
+        self.addPage(self.role_page)
         for page in (self.welcome_page, self.notice_page, self.passphrase_page,
                      self.key_page, self.confirm_page, self.create_page):
             self.addPage(page)
+        self.supervisor_page_id = self.addPage(self.supervisor_page)
+
+    @property
+    def welcome_page_id(self) -> int:
+        return next(i for i in self.pageIds() if self.page(i) is self.welcome_page)
+
+    # -- the program supervisor's profile ----------------------------------------------------
+    def set_creating(self, creating: bool) -> None:
+        """While the supervisor profile is made: no Cancel, no Back, no closing."""
+        self._set_creating(creating)
+        self.button(QWizard.WizardButton.BackButton).setEnabled(not creating)
+
+    def supervisor_ready(self, profile: object) -> None:
+        self._supervisor = profile
+        self.setOption(QWizard.WizardOption.DisabledBackButtonOnLastPage, True)
+        self.button(QWizard.WizardButton.CancelButton).setEnabled(False)
+        self.button(QWizard.WizardButton.BackButton).setEnabled(False)
+        QTimer.singleShot(0, self.button(QWizard.WizardButton.FinishButton).setFocus)
 
     # -- the recovery key, generated once per run ---------------------------------------
     def ensure_recovery_key(self) -> str:
@@ -547,6 +646,10 @@ class FirstRunWizard(QWizard):
     def done(self, result: int) -> None:
         if self._creating:
             return  # creation cannot be interrupted; it finishes in a few seconds
+        profile, self._supervisor = self._supervisor, None
+        if profile is not None:  # a supervisor profile was made: hand it over, however closed
+            self._handed_over = True
+            self.supervisor_created.emit(profile)
         if self._vault is not None or self._handed_over:
             result = QDialog.DialogCode.Accepted.value
             vault, self._vault = self._vault, None
