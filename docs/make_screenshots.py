@@ -19,10 +19,13 @@ from peersupport.domain.follow_request import OfficerRequest
 from peersupport.paths import ensure
 from peersupport.services.demo import fill
 from peersupport.services.requests import RequestDrop
+from peersupport.services.statistics import ShareRange
+from peersupport.supervisor.profile import SupervisorProfile
 from peersupport.services.vault import VaultService, new_recovery_key
 from peersupport.ui.app import AppController, create_application
 from peersupport.ui.first_run import FirstRunWizard
 from peersupport.ui.request_form import RequestForm
+from peersupport.ui.supervisor.window import SupervisorWindow
 from peersupport.ui.tasks import wait_for_tasks
 
 PASSPHRASE = "screenshot tangerine quarry lantern"
@@ -52,7 +55,7 @@ def main() -> int:
         root = Path(tmp) / "vault"
         key, _ = new_recovery_key()
         demo_vault = VaultService(ensure(root)).create(PASSPHRASE, key)
-        fill(demo_vault, 120, seed=7)
+        fill(demo_vault, 400, seed=7)
         demo_vault.lock()
         drop = RequestDrop(ensure(root), per_minute=10)
         for request in (  # fictional requests, as officers would leave them while locked
@@ -110,8 +113,31 @@ def main() -> int:
             page.table.setCurrentIndex(page.model.index(0, 0))
             settle(app, 0.5)
         window.grab().save(str(out / "requests.png"))
+        workspace.show_section("statistics")
+        settle(app, 1.5)
+        window.grab().save(str(out / "statistics.png"))
+        vault = controller.vault
+        assert vault is not None
+        stats = vault.statistics()
+        months = stats.month_range()
+        assert months is not None
+        shared = stats.export(ShareRange(months[0], months[1], "quarter"), 5)
         controller.shutdown()
         wait_for_tasks()
+
+        supervisor_dir = ensure(Path(tmp) / "supervisor").root
+        profile = SupervisorProfile.create(supervisor_dir, PASSPHRASE, "Riverside County Peer Team")
+        profile.import_stats(shared)
+        board_window = SupervisorWindow(supervisor_dir)
+        board_window.resize(1000, 700)
+        board_window.show()
+        board_window.enter(profile)
+        board_window.quarter_action.trigger()
+        settle(app, 1.5)
+        board_window.grab().save(str(out / "supervisor.png"))
+        board_window.lock()
+        board_window.close()
+        settle(app, 0.3)
     print(f"screenshots written to {out}")
     return 0
 

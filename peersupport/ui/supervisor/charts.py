@@ -248,7 +248,7 @@ def contacts_chart(board: Dashboard) -> LineChart:
     x_axis = QBarCategoryAxis()
     x_axis.append(table.periods or [""])
     x_axis.setTruncateLabels(False)
-    if len(table.periods) > 14:
+    if len(table.periods) > 8:  # quarter labels ("2024-Q1") touch beyond eight or so
         x_axis.setLabelsAngle(-90)
     y_axis = _value_axis(max([y for y in points if y is not None], default=0))
     chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
