@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_record_commands(sub)
     _add_followup_commands(sub)
     _add_request_commands(sub)
+    _add_stats_commands(sub)
     _add_supervisor_commands(sub)
     return parser
 
@@ -91,8 +92,20 @@ def _add_record_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
     listing = actions.add_parser("list", help="every check-in, newest first")
     show = actions.add_parser("show", help="one check-in in full")
     show.add_argument("id", metavar="ID")
-    delete = actions.add_parser("delete", help="delete one check-in (securely)")
+    delete = actions.add_parser(
+        "delete", help="delete one check-in (securely); its statistics count goes too unless "
+        "--keep-count",
+        description="Delete one check-in and its follow-up plans, securely. By default its "
+        "anonymous statistics count is removed too: the check-in was entered by mistake and "
+        "never happened. With --keep-count the count stays in your statistics: the contact "
+        "happened, and its record is destroyed under your retention rules.",
+    )
     delete.add_argument("id", metavar="ID")
+    delete.add_argument(
+        "--keep-count", action="store_true",
+        help="keep the contact in your anonymous statistics (a record destroyed under "
+        "retention rules); without it the count goes too (a check-in entered by mistake)",
+    )
     officer = sub.add_parser("officer", help="list officers")
     officer_actions = officer.add_subparsers(
         dest="action", metavar="ACTION", parser_class=_Parser, required=True
@@ -307,6 +320,63 @@ def _add_supervisor_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
         _passphrase_option(command)
 
 
+def _month(text: str) -> str:
+    """A month as ``YYYY-MM``."""
+    if len(text) != 7 or text[4] != "-" or not (text[:4] + text[5:]).isdigit() or \
+            not "01" <= text[5:] <= "12" or not text.isascii():
+        raise argparse.ArgumentTypeError(f"not a month (YYYY-MM): {text[:20]!r}")
+    return text
+
+
+def _add_stats_commands(sub: argparse._SubParsersAction[_Parser]) -> None:
+    """``stats show`` and ``stats export OUT.psstats`` (see cli_stats)."""
+    stats = sub.add_parser(
+        "stats",
+        help="your anonymized statistics: show your own counts, or export the suppressed, "
+        "signed file for your program",
+        usage="peersupport stats show --from YYYY-MM --to YYYY-MM [--quarters] [--json] "
+        "[--passphrase-stdin]\n"
+        "       peersupport stats export OUT.psstats --from YYYY-MM --to YYYY-MM [--quarters] "
+        "[--k K] [--passphrase-stdin]",
+        description="Counts of contacts by incident category, contact type, how the contact "
+        "started, recipient, duration, referrals and follow-ups done, by month or quarter: "
+        "never a name, a note or an exact date. show prints your own counts, not suppressed; "
+        "export writes the file you share with your program, suppressed and signed.",
+    )
+    actions = stats.add_subparsers(
+        dest="action", metavar="ACTION", parser_class=_Parser, required=True,
+        prog="peersupport stats",
+    )
+    show = actions.add_parser(
+        "show", help="print your own counts, not suppressed (for you only)",
+        description="Print your own tables, not suppressed: for your eyes only, never shared "
+        "as they are.",
+    )
+    show.add_argument("--json", action="store_true", help="print JSON")
+    export = actions.add_parser(
+        "export", help="write the suppressed, signed statistics file for your program",
+        description="Write the statistics file (.psstats) for your program: every count from "
+        "1 to K-1 is suppressed, with the further values that would give it away, and the "
+        "file is signed with this vault's statistics key. It names you only by a pseudonym "
+        "and the key fingerprint, which it prints; the file is readable by you only.",
+    )
+    export.add_argument("out", metavar="OUT.psstats",
+                        help="the statistics file to write (replaced if it exists)")
+    export.add_argument("--k", type=_bounded(3, 11), default=None, metavar="K",
+                        help="the suppression threshold, 3 to 11: counts from 1 to K-1 are "
+                        "never shared (default: the threshold set in Preferences, 5 unless "
+                        "changed)")
+    for command in (show, export):
+        command.add_argument("--from", dest="first", required=True, type=_month,
+                             metavar="YYYY-MM", help="the first month counted")
+        command.add_argument("--to", dest="last", required=True, type=_month,
+                             metavar="YYYY-MM", help="the last month counted")
+        command.add_argument("--quarters", action="store_true",
+                             help="count by calendar quarter (the months are widened to whole "
+                             "quarters) instead of by month")
+        _passphrase_option(command)
+
+
 def _has_terminal() -> bool:
     """Whether getpass can ask on a terminal although standard input is taken."""
     if os.name != "posix":
@@ -406,12 +476,13 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from peersupport import cli_followups, cli_records, cli_requests, cli_supervisor
+    from peersupport import cli_followups, cli_records, cli_requests, cli_stats, cli_supervisor
     from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
     from peersupport.services.errors import NoVaultError
 
     handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS,
-                **cli_followups.HANDLERS, **cli_requests.HANDLERS, **cli_supervisor.HANDLERS}
+                **cli_followups.HANDLERS, **cli_requests.HANDLERS, **cli_supervisor.HANDLERS,
+                **cli_stats.HANDLERS}
     name = f"{args.command} {args.action}" if getattr(args, "action", None) else args.command
     try:
         return handlers[name](args, out)

@@ -286,12 +286,16 @@ def _cmd_checkin_show(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_checkin_delete(args: argparse.Namespace, out: TextIO) -> int:
     from peersupport.services.checkins import RecordNotFoundError
 
+    keep_count = bool(getattr(args, "keep_count", False))
     with _unlocked(args) as vault:
         try:
-            vault.checkins().delete(args.id)
+            # by default the statistics count goes too (entered by mistake); --keep-count
+            # keeps it (a contact that happened, its record destroyed under retention rules)
+            vault.checkins().delete(args.id, keep_count=keep_count)
         except RecordNotFoundError:
             raise _not_found(args.id) from None
-    out.write(f"deleted {args.id}\n")
+    out.write(f"deleted {args.id}" + (" (its count stays in your statistics)" if keep_count
+                                      else "") + "\n")
     return EXIT_OK
 
 

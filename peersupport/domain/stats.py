@@ -14,12 +14,19 @@ suppressed value or at least two. Where a line holds exactly one, the smallest o
 value in it is suppressed too, and so on until every line is safe. Zeros are published (a zero
 names nobody) and never chosen as a complement, so a complement always hides something.
 
+Lines taken one at a time are not enough: equations can be combined (two suppressed values in
+each of several rows and columns can still leave one of them determined), and since zeros are
+published every suppressed value is known to be at least 1 (a row ``suppressed, suppressed,
+10`` with total 12 says both are 1). So after the line rule, every suppressed value is checked
+against everything published (``_pinned``): while one is pinned down, the smallest non-zero
+value whose suppression frees it is suppressed too.
+
 Pure: no database, no keys.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -196,23 +203,231 @@ def _positions(table: CountTable) -> dict[Position, int]:
 
 
 def _hide(value: dict[Position, int], lines: list[list[Position]], k: int) -> set[Position]:
-    """Primary suppression of 1..k-1, then complements until no line has exactly one."""
+    """Primary suppression of 1..k-1, then complements until no line has exactly one and no
+    suppressed value is pinned down by the published ones (see ``_pinned``)."""
     hidden = {pos for pos, v in value.items() if 0 < v < k}
-    changed = True
-    while changed:
-        changed = False
-        for line in lines:
-            inside = [pos for pos in line if pos in hidden]
-            if len(inside) != 1:
-                continue
-            candidates = [pos for pos in line if pos not in hidden and value[pos] > 0]
-            if not candidates:  # cannot happen: the hidden value is > 0, so is its total
-                continue
-            # the smallest non-zero value; a cell before a total at the same value
-            hidden.add(min(candidates, key=lambda pos: (value[pos], pos[0] == "" or
-                                                        pos[1] == "")))
-            changed = True
-    return hidden
+    known_free: set[Position] = set()
+    while True:
+        changed = True
+        while changed:
+            changed = False
+            for line in lines:
+                inside = [pos for pos in line if pos in hidden]
+                if len(inside) != 1:
+                    continue
+                candidates = [pos for pos in line if pos not in hidden and value[pos] > 0]
+                if not candidates:  # cannot happen: the hidden value is > 0, so is its total
+                    continue
+                # the smallest non-zero value; a cell before a total at the same value
+                hidden.add(min(candidates, key=_smallest(value)))
+                changed = True
+        pinned = _pinned(hidden, value, known_free)
+        if not pinned:
+            return hidden
+        _free(pinned, hidden, value)
+
+
+def _smallest(value: Mapping[Position, int]) -> Callable[[Position], tuple[int, bool]]:
+    """Sort key for complements: the smallest value; a cell before a total at the same value."""
+    return lambda pos: (value[pos], pos[0] == "" or pos[1] == "")
+
+
+# -- values the published table pins down ---------------------------------------------------------
+# The table is a grid (codes and the totals row, by periods and the totals column) in which
+# every row and every column adds up to zero once the margins are counted negatively. A
+# suppressed value is an unknown; the published values and those equations are what a reader
+# knows, and that every suppressed value is at least 1 (a zero is always published). Another
+# table agreeing with everything published exists exactly when the suppressed values can be
+# moved around a closed alternating path: +1, -1, +1, ... along suppressed values, turning at
+# a row or a column each time, where no value that goes down is 1. A suppressed value on no
+# such path is pinned: it can be worked out, so more must be suppressed.
+Node = tuple[str, str]  # ("r", code or "") or ("c", period or "")
+Arcs = dict[Node, list[tuple[Node, Position]]]
+
+
+def _ends(pos: Position) -> tuple[Node, Node]:
+    return ("r", pos[0]), ("c", pos[1])
+
+
+def _ways(pos: Position, value: int) -> tuple[bool, bool]:
+    """Whether ``pos`` can be a step from its row to its column on a path, and a step from
+    its column to its row: a cell or the grand total goes up in the first and down in the
+    second, a margin the other way round; going down needs a value of 2 or more."""
+    up_first = (pos[0] == "") == (pos[1] == "")
+    return up_first or value >= 2, not up_first or value >= 2
+
+
+def _add_arcs(arcs: Arcs, pos: Position, value: int) -> None:
+    row, col = _ends(pos)
+    forward, backward = _ways(pos, value)
+    if forward:
+        arcs.setdefault(row, []).append((col, pos))
+    if backward:
+        arcs.setdefault(col, []).append((row, pos))
+
+
+def _reach(arcs: Arcs, start: Node, without: Position) -> set[Node]:
+    seen = {start}
+    todo = [start]
+    while todo:
+        for node, pos in arcs.get(todo.pop(), ()):
+            if pos != without and node not in seen:
+                seen.add(node)
+                todo.append(node)
+    return seen
+
+
+def _strong_components(arcs: Arcs) -> dict[Node, int]:
+    """Tarjan's strongly connected components, without recursion: node -> component."""
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    component: dict[Node, int] = {}
+    stack: list[Node] = []
+    for root in arcs:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        work = [(root, iter(arcs.get(root, ())))]
+        while work:
+            node, todo = work[-1]
+            for nxt, _ in todo:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    stack.append(nxt)
+                    work.append((nxt, iter(arcs.get(nxt, ()))))
+                    break
+                if nxt not in component:  # on the stack
+                    low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    while True:
+                        done = stack.pop()
+                        component[done] = index[node]
+                        if done == node:
+                            break
+    return component
+
+
+def _bridges(edges: Iterable[Position]) -> set[Position]:
+    """The positions on no cycle of ``edges`` (an undirected graph of rows and columns)."""
+    adjacent: dict[Node, list[tuple[Node, Position]]] = {}
+    for pos in edges:
+        row, col = _ends(pos)
+        adjacent.setdefault(row, []).append((col, pos))
+        adjacent.setdefault(col, []).append((row, pos))
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    found: set[Position] = set()
+    for root in adjacent:
+        if root in index:
+            continue
+        index[root] = low[root] = len(index)
+        work: list[tuple[Node, Position | None, Iterator[tuple[Node, Position]]]] = [
+            (root, None, iter(adjacent[root]))]
+        while work:
+            node, via, todo = work[-1]
+            for nxt, pos in todo:
+                if pos == via:
+                    continue
+                if nxt not in index:
+                    index[nxt] = low[nxt] = len(index)
+                    work.append((nxt, pos, iter(adjacent[nxt])))
+                    break
+                low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work and via is not None:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > index[parent]:
+                        found.add(via)
+    return found
+
+
+def _is_free(arcs: Arcs, pos: Position, value: int) -> bool:
+    """Whether a path closes through suppressed ``pos`` (``arcs``: every suppressed value)."""
+    row, col = _ends(pos)
+    forward, backward = _ways(pos, value)
+    return (forward and row in _reach(arcs, col, pos)) or \
+        (backward and col in _reach(arcs, row, pos))
+
+
+def _pinned(hidden: set[Position], value: Mapping[Position, int],
+            known_free: set[Position]) -> list[Position]:
+    """The suppressed positions (in ``value``'s order) that the published table pins down.
+    ``known_free``: positions found free before (suppressing more never pins one); it gains
+    those found free now."""
+    arcs: Arcs = {}
+    for pos in hidden:
+        _add_arcs(arcs, pos, value[pos])
+    component = _strong_components(arcs)
+    both_ways = {pos for pos in hidden if value[pos] >= 2}
+    on_cycles = both_ways - _bridges(both_ways)  # free on a cycle of such values
+    pinned = []
+    for pos in value:
+        if pos not in hidden or pos in known_free:
+            continue
+        if pos in both_ways:
+            free = pos in on_cycles or _is_free(arcs, pos, value[pos])
+        else:  # one way only: free exactly when both ends are strongly connected
+            row, col = _ends(pos)
+            free = component.get(row) == component.get(col) is not None
+        if free:
+            known_free.add(pos)
+        else:
+            pinned.append(pos)
+    return pinned
+
+
+def _free(pinned: list[Position], hidden: set[Position], value: Mapping[Position, int]) -> None:
+    """Suppress complements for the ``pinned`` positions, in order: for each one still pinned,
+    the smallest non-zero value (a cell before a total) whose suppression closes a path
+    through it, else the smallest of all (never none: with every non-zero value suppressed,
+    nothing is pinned)."""
+    arcs: Arcs = {}
+    backwards: Arcs = {}
+
+    def add(pos: Position) -> None:
+        _add_arcs(arcs, pos, value[pos])
+        row, col = _ends(pos)
+        forward, backward = _ways(pos, value[pos])
+        if forward:
+            backwards.setdefault(col, []).append((row, pos))
+        if backward:
+            backwards.setdefault(row, []).append((col, pos))
+
+    for pos in hidden:
+        add(pos)
+    candidates = sorted((q for q in value if q not in hidden and value[q] > 0),
+                        key=_smallest(value))
+    for pos in pinned:
+        if _is_free(arcs, pos, value[pos]):  # freed by an earlier complement
+            continue
+        row, col = _ends(pos)
+        forward, backward = _ways(pos, value[pos])
+        # a path closes through ``pos`` when a new step leads from a node reached after it
+        # to a node that leads back to where it started
+        gaps = []
+        if forward:
+            gaps.append((_reach(arcs, col, pos), _reach(backwards, row, pos)))
+        if backward:
+            gaps.append((_reach(arcs, row, pos), _reach(backwards, col, pos)))
+        left = [q for q in candidates if q not in hidden]
+        chosen = left[0]
+        for q in left:
+            q_row, q_col = _ends(q)
+            q_forward, q_backward = _ways(q, value[q])
+            if any((q_forward and q_row in after and q_col in before) or
+                   (q_backward and q_col in after and q_row in before)
+                   for after, before in gaps):
+                chosen = q
+                break
+        hidden.add(chosen)
+        add(chosen)
 
 
 def suppress(table: CountTable, k: int = DEFAULT_K) -> PublishedTable:
@@ -340,7 +555,10 @@ def number(v: ShownValue) -> int | None:
 
 
 def is_safe(table: PublishedTable, k: int) -> bool:
-    """No published value from 1 to k-1, and no line with exactly one suppressed value."""
+    """No published value from 1 to k-1, no line with exactly one suppressed value, no
+    suppressed value that the published ones determine through several lines, and no line
+    whose suppressed values must all be 1. (``suppress`` guarantees more: no suppressed value
+    is pinned down at all; telling that needs the true values.)"""
     if any(isinstance(v, int) and 0 < v < k for v in table.values()):
         return False
     get: dict[tuple[str, str], Value] = {}
@@ -352,8 +570,17 @@ def is_safe(table: PublishedTable, k: int) -> bool:
         get[("", p)] = table.column_totals[p]
     get[("", "")] = table.total
     dummy = CountTable(table.dimension, table.periods, table.codes)
-    return all(sum(1 for pos in line if get[pos] == SUPPRESSED) != 1
-               for line in _lines(dummy))
+    if any(sum(1 for pos in line if get[pos] == SUPPRESSED) == 1 for line in _lines(dummy)):
+        return False
+    if _bridges(pos for pos, v in get.items() if v == SUPPRESSED):
+        return False
+    for *inner, margin in _lines(dummy):
+        total = get[margin]
+        unknown = sum(1 for pos in inner if get[pos] == SUPPRESSED)
+        if unknown and isinstance(total, int) and \
+                total - sum(v for pos in inner if isinstance(v := get[pos], int)) <= unknown:
+            return False
+    return True
 
 
 # -- statistics records --------------------------------------------------------------------------
