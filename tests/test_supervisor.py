@@ -65,7 +65,7 @@ from peersupport.supervisor.profile import (
     UnknownSignerError,
     csv_text,
 )
-from tests._support import scan, scan_bytes
+from tests._support import raw_execute, scan, scan_bytes
 from tests.conftest import FAST_TEST_PROFILE, PASSPHRASE
 
 REPO = Path(__file__).resolve().parent.parent
@@ -85,6 +85,15 @@ class Supporter:
     truth: dict[str, dict[str, CountTable]]  # granularity -> dimension -> unsuppressed counts
 
 
+def export_anyway(vault: UnlockedVault, share: ShareRange, k: int) -> bytes:
+    """The supporter's app refuses a range overlapping one shared before; a supervisor must
+    still cope with overlapping files (from another build, or written by hand), so the tests
+    make them by forgetting what was shared."""
+    raw_execute(vault.data_dir.database,
+                "DELETE FROM vault_secret WHERE id = 'stats_shared_ranges'")
+    return vault.statistics().export(share, k)
+
+
 def _supporter(root: Path, seed: int) -> Supporter:
     key, _ = new_recovery_key()
     vault = VaultService(ensure(root), FAST_TEST_PROFILE).create(PASSPHRASE, key)
@@ -98,8 +107,8 @@ def _supporter(root: Path, seed: int) -> Supporter:
         quarters = ShareRange(first, last, QUARTER)
         recent = ShareRange(months.periods()[-3], last, MONTH)
         return Supporter(
-            first, last, stats.export(months, K), stats.export(quarters, K),
-            stats.export(recent, K),
+            first, last, export_anyway(vault, months, K), export_anyway(vault, quarters, K),
+            export_anyway(vault, recent, K),
             {MONTH: stats.my_tables(months), QUARTER: stats.my_tables(quarters)})
     finally:
         vault.lock()
@@ -645,7 +654,8 @@ def test_no_record_text_and_no_exact_date_reach_the_supervisor(
     stats = vault.statistics()
     span = stats.month_range()
     assert span is not None
-    shared = [stats.export(ShareRange(span[0], span[1], g), K) for g in (MONTH, QUARTER)]
+    shared = [export_anyway(vault, ShareRange(span[0], span[1], g), K)
+              for g in (MONTH, QUARTER)]
     names = [o.alias for o in vault.list_officers().officers][:20]
     for data in shared:
         assert scan_bytes(data, canaries + names) == []

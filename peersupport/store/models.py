@@ -3,7 +3,7 @@ is plaintext and must appear in ``PLAINTEXT_ALLOW_LIST`` (a test enforces this).
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -165,14 +165,18 @@ class FollowRequestRow(Base):
 
 class StatRecordRow(Base):
     """One contact's coarse statistics, kept apart from the check-in (see store/stat_records).
-    Stored WITHOUT ROWID, ordered by its random id, so the order rows were written in does not
-    pair them with check-ins."""
+    Stored WITHOUT ROWID, ordered by month then by its random id, so the order rows were
+    written in does not pair them with check-ins."""
 
     __tablename__ = "stat_record"
-    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012 - SQLAlchemy's own form
+    # clustered by month: counting a range of months reads those rows in one sweep
+    __table_args__ = (
+        Index("ix_stat_record_id", "id", unique=True),
+        {"sqlite_with_rowid": False},
+    )
 
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), index=True)
     incident_category: Mapped[str] = mapped_column(String(32))
     contact_type: Mapped[str] = mapped_column(String(32))
     initiated_by: Mapped[str] = mapped_column(String(32))

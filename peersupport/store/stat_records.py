@@ -2,8 +2,9 @@
 
 A record's id is an HMAC of its check-in's id under a key sealed in the vault, so only the
 supporter (with the vault unlocked) can find - and remove - the record of a check-in; in the
-clear nothing joins the two. The table is WITHOUT ROWID, so rows are stored in the order of
-their random-looking ids, not in the order they were written.
+clear nothing joins the two. The table is WITHOUT ROWID with the key (month, id), so rows are
+stored by month and then by their random-looking ids, not in the order they were written, and
+counting a range of months reads those rows in one sweep.
 """
 
 from __future__ import annotations
@@ -51,8 +52,12 @@ class StatRepository:
         digest = hmac.new(self._key, checkin_id.encode(), hashlib.sha256).digest()
         return str(uuid.UUID(bytes=digest[:16], version=4))
 
+    def _row(self, stat_id: str) -> StatRecordRow | None:
+        return self._session.scalars(
+            select(StatRecordRow).where(StatRecordRow.id == stat_id)).first()
+
     def get(self, checkin_id: str) -> StatRecord | None:
-        row = self._session.get(StatRecordRow, self.stat_id(checkin_id))
+        row = self._row(self.stat_id(checkin_id))
         if row is None:
             return None
         return StatRecord(
@@ -65,11 +70,15 @@ class StatRepository:
 
     def put(self, checkin_id: str, record: StatRecord) -> None:
         stat_id = self.stat_id(checkin_id)
-        row = self._session.get(StatRecordRow, stat_id)
+        row = self._row(stat_id)
+        if row is not None and row.period != record.period:
+            # the month is part of the key (rows are clustered by month): move the row
+            self._session.delete(row)
+            self._session.flush()
+            row = None
         if row is None:
-            row = StatRecordRow(id=stat_id)
+            row = StatRecordRow(id=stat_id, period=record.period)
             self._session.add(row)
-        row.period = record.period
         row.incident_category = record.incident_category
         row.contact_type = record.contact_type
         row.initiated_by = record.initiated_by
