@@ -20,8 +20,8 @@ from peersupport.paths import ensure
 from peersupport.services.demo import fill
 from peersupport.services.requests import RequestDrop
 from peersupport.services.statistics import ShareRange
-from peersupport.supervisor.profile import SupervisorProfile
 from peersupport.services.vault import VaultService, new_recovery_key
+from peersupport.supervisor.profile import SupervisorProfile
 from peersupport.ui.app import AppController, create_application
 from peersupport.ui.first_run import FirstRunWizard
 from peersupport.ui.request_form import RequestForm
