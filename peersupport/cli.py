@@ -55,6 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_request_commands(sub)
     _add_stats_commands(sub)
     _add_supervisor_commands(sub)
+    from peersupport import cli_retention
+
+    cli_retention.add_commands(sub, _Parser, _passphrase_option)  # purge, hold
+    from peersupport import cli_keys
+
+    cli_keys.add_commands(sub)  # change-passphrase, new-recovery-key
+    from peersupport import cli_backup
+
+    cli_backup.add_parsers(sub)  # backup, restore
     return parser
 
 
@@ -476,13 +485,27 @@ def _cmd_verify(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run(args: argparse.Namespace, out: TextIO) -> int:
-    from peersupport import cli_followups, cli_records, cli_requests, cli_stats, cli_supervisor
+    from peersupport import (
+        cli_followups,
+        cli_keys,
+        cli_records,
+        cli_requests,
+        cli_stats,
+        cli_supervisor,
+    )
     from peersupport.crypto.errors import MalformedRecoveryKeyError, TamperError, WrongSecretError
     from peersupport.services.errors import NoVaultError
 
     handlers = {"init": _cmd_init, "verify": _cmd_verify, **cli_records.HANDLERS,
                 **cli_followups.HANDLERS, **cli_requests.HANDLERS, **cli_supervisor.HANDLERS,
-                **cli_stats.HANDLERS}
+                **cli_stats.HANDLERS, **cli_keys.HANDLERS}
+    from peersupport import cli_backup
+
+    handlers.update(cli_backup.HANDLERS)
+    from peersupport import cli_retention
+    from peersupport.services.errors import LegalHoldError
+
+    handlers.update(cli_retention.HANDLERS)
     name = f"{args.command} {args.action}" if getattr(args, "action", None) else args.command
     try:
         return handlers[name](args, out)
@@ -494,6 +517,9 @@ def _run(args: argparse.Namespace, out: TextIO) -> int:
         raise CliError(f"integrity failure: {exc}", EXIT_TAMPER) from None
     except NoVaultError as exc:
         raise CliError(str(exc), EXIT_USAGE) from None
+    except LegalHoldError as exc:
+        raise CliError(f"{exc}; lift the hold first (peersupport hold ... --off)",
+                       EXIT_ERROR) from None
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

@@ -24,6 +24,10 @@ CLOSE_ASK, CLOSE_TRAY, CLOSE_QUIT = "ask", "tray", "quit"
 CLOSE_CHOICES = (CLOSE_ASK, CLOSE_TRAY, CLOSE_QUIT)
 REQUEST_RATE_MIN, REQUEST_RATE_MAX = 1, 30
 MAX_CRISIS_RESOURCES_TEXT = 2000
+# retention (program policy): days after which check-in notes, and the identifying details of
+# officers with no activity, expire. 0 is off (the default); only these choices are accepted,
+# and any other stored value reads as off: a mistyped value never deletes anything.
+RETENTION_DAYS = (0, 30, 90, 180, 365, 730, 1825, 3650)
 _HH_MM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -45,6 +49,9 @@ class Settings(NamedTuple):
     crisis_resources: str = ""
     # statistics: program policy for suppression (k: counts from 1 to k-1 are never shared)
     stats_k: int = 5
+    # retention: 0 (off) or one of RETENTION_DAYS (see services/retention.py)
+    notes_expire_days: int = 0
+    officer_details_expire_days: int = 0
 
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
@@ -61,6 +68,8 @@ class Settings(NamedTuple):
             request_rate_per_minute=_clamped(self.request_rate_per_minute, REQUEST_RATE_MIN,
                                              REQUEST_RATE_MAX, 3),
             stats_k=_clamped(self.stats_k, 3, 11, 5),
+            notes_expire_days=valid_retention(self.notes_expire_days),
+            officer_details_expire_days=valid_retention(self.officer_details_expire_days),
             crisis_resources=(self.crisis_resources if isinstance(self.crisis_resources, str)
                               else "")[:MAX_CRISIS_RESOURCES_TEXT],
         )
@@ -70,6 +79,11 @@ def _clamped(value: object, low: int, high: int, default: int) -> int:
     if type(value) is not int:
         return default
     return min(max(value, low), high)
+
+
+def valid_retention(value: object) -> int:
+    """One of RETENTION_DAYS, else 0 (off)."""
+    return value if type(value) is int and value in RETENTION_DAYS else 0
 
 
 def valid_templates(raw: object) -> dict[str, str]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from peersupport.crypto.errors import TamperError
 from peersupport.domain.checkin import CheckIn, validate
 from peersupport.domain.officer import Officer
+from peersupport.services.errors import LegalHoldError
 from peersupport.store.checkins import (
     NO_FILTER,
     TEXT_FIELDS,
@@ -23,6 +24,7 @@ from peersupport.store.checkins import (
     PageCursor,
 )
 from peersupport.store.drafts import CHECKIN_DRAFT_ID, DraftRepository
+from peersupport.store.legal_holds import LegalHoldRepository
 from peersupport.store.officers import OfficerRepository, RecordNotFoundError
 
 if TYPE_CHECKING:
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from peersupport.paths import DataDir
     from peersupport.services.followups import FollowupService
     from peersupport.services.requests import RequestService
+    from peersupport.services.retention import RetentionService
     from peersupport.services.statistics import StatisticsService
     from peersupport.services.vault import UnlockedVault
 
@@ -42,6 +45,7 @@ __all__ = [
     "CheckinService",
     "CheckinSummary",
     "ForgetPreview",
+    "LegalHoldError",
     "MonthIndexRebuild",
     "PageCursor",
     "RecordNotFoundError",
@@ -65,6 +69,7 @@ class CheckinDetail:
     checkin: CheckIn
     officer: Officer | None
     group_officers: list[Officer]
+    held: bool = False  # under a legal hold (itself or through one of its officers)
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,12 @@ class CheckinService:
         """The anonymized statistics of the same vault."""
         return self._vault.statistics()
 
+    def retention(self) -> RetentionService:
+        """Legal holds and the retention purge of the same vault."""
+        from peersupport.services.retention import RetentionService
+
+        return RetentionService(self._vault)
+
     # -- helpers -----------------------------------------------------------------------
     def _repos(self, s: Session) -> tuple[CheckinRepository, OfficerRepository]:
         sealer = self._vault.sealer
@@ -196,13 +207,16 @@ class CheckinService:
         ``keep_count``: the check-in is destroyed under retention rules, so its anonymous
         statistics record stays; otherwise (entered by mistake) it goes too."""
         with self._vault.transaction() as s:
-            self._vault.statistics().checkin_deleted(s, checkin_id, keep_count)
             checkins = self._repos(s)[0]
-            hooks = self._vault.followups().hooks(s)
             try:
                 checkin: CheckIn | None = checkins.get(checkin_id)
-            except TamperError:  # a damaged check-in can still be deleted
+            except TamperError:  # a damaged check-in can still be deleted (unless held)
                 checkin = None
+            linked = [] if checkin is None else [checkin.officer_id, *checkin.group_officer_ids]
+            if LegalHoldRepository(s, self._vault.sealer).get().covers(checkin_id, linked):
+                raise LegalHoldError("this check-in is under a legal hold")
+            self._vault.statistics().checkin_deleted(s, checkin_id, keep_count)
+            hooks = self._vault.followups().hooks(s)
             checkins.delete(checkin_id)
             if checkin is not None:
                 hooks.checkin_deleted(checkin)
@@ -237,7 +251,9 @@ class CheckinService:
                     group.append(officers.get(oid))
                 except RecordNotFoundError:
                     continue
-            return CheckinDetail(checkin, officer, group)
+            held = LegalHoldRepository(s, self._vault.sealer).get().covers(
+                checkin.id, [checkin.officer_id, *checkin.group_officer_ids])
+            return CheckinDetail(checkin, officer, group, held)
 
     def period_counts(self, flt: CheckinFilter = NO_FILTER) -> list[tuple[str, int]]:
         with self._vault.transaction() as s:
@@ -327,6 +343,8 @@ class CheckinService:
             checkins, officers = self._repos(s)
             keep = officers.get(keep_id)
             gone = officers.get(merge_id)
+            if merge_id in LegalHoldRepository(s, self._vault.sealer).get().officers:
+                raise LegalHoldError("this officer is under a legal hold")
             hooks = self._vault.followups().hooks(s)
             changed = 0
             for checkin in _involving(checkins, merge_id):
@@ -377,7 +395,13 @@ class CheckinService:
             alias = officers.get(officer_id).alias
             preview = ForgetPreview(officer_id, alias, 0, 0)
             hooks = self._vault.followups().hooks(s)
-            for checkin in _involving(checkins, officer_id):
+            involved = _involving(checkins, officer_id)
+            holds = LegalHoldRepository(s, self._vault.sealer).get()
+            if officer_id in holds.officers or any(
+                    holds.covers(c.id, [c.officer_id, *c.group_officer_ids]) for c in involved):
+                raise LegalHoldError("this officer, or one of their check-ins, is under a "
+                                     "legal hold")
+            for checkin in involved:
                 if checkin.officer_id == officer_id:
                     checkins.delete(checkin.id)
                     hooks.checkin_deleted(checkin)

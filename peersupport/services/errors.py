@@ -8,6 +8,7 @@ from peersupport.crypto.errors import (
 )
 
 __all__ = [
+    "LegalHoldError",
     "MalformedRecoveryKeyError",
     "NoVaultError",
     "TamperError",
@@ -33,3 +34,8 @@ class VaultCorruptError(TamperError):
 
 class VaultLockedError(Exception):
     """The vault was locked while an operation needed it."""
+
+
+class LegalHoldError(Exception):
+    """The record is under a legal hold: it cannot be deleted, forgotten, merged away or
+    expired until the hold is lifted."""

@@ -143,6 +143,12 @@ class UnlockedVault:
         of deleted rows do not linger in the log file (best effort: readers can delay it)."""
         store_engine.checkpoint(self._live_engine())
 
+    def vacuum(self) -> None:
+        """Checkpoint, rebuild the file without free pages (VACUUM) and checkpoint again:
+        after a purge, so that the old bytes of expired values leave the database file."""
+        store_engine.checkpoint(self._live_engine())
+        store_engine.vacuum(self._live_engine())
+
     def lock(self) -> None:
         """Checkpoint and close the database, zero the data key, drop cipher objects."""
         engine, self._engine = self._engine, None
@@ -217,19 +223,77 @@ class UnlockedVault:
     def set_passphrase(self, new_passphrase: str) -> None:
         """Re-wrap the data key under a new passphrase (new salt) in one transaction."""
         with self.transaction() as s:
-            found = vault_meta.read_slot(s, keyslots.SLOT_PASSPHRASE)
-            if found is None:
-                raise VaultCorruptError("the vault has no passphrase slot")
-            old = found[1].params
-            iterations = max(old.iterations, self._profile.min_iterations)
-            params = kdf.KdfParams(
-                kdf.ALGORITHM, max(old.memory_kib, self._profile.memory_kib), iterations,
-                max(old.lanes, self._profile.lanes), secrets.token_bytes(kdf.SALT_LENGTH),
+            self._rewrap_passphrase(s, new_passphrase)
+
+    # -- keys ---------------------------------------------------------------------------
+    def _passphrase_slot(self, s: Session) -> keyslots.WrappedKey:
+        found = vault_meta.read_slot(s, keyslots.SLOT_PASSPHRASE)
+        if found is None:
+            raise VaultCorruptError("the vault has no passphrase slot")
+        return found[1]
+
+    def _check_passphrase(self, s: Session, passphrase: str) -> None:
+        """WrongSecretError unless ``passphrase`` unwraps the stored slot to this data key."""
+        opened = keyslots.unwrap_with_passphrase(
+            self._passphrase_slot(s), passphrase, self._profile, self.vault_id,
+            VAULT_FORMAT_VERSION,
+        )
+        try:
+            if not secrets.compare_digest(opened.raw(), self._data_key.raw()):
+                raise TamperError("the passphrase slot holds another data key")
+        finally:
+            opened.wipe()
+
+    def check_passphrase(self, passphrase: str) -> None:
+        """Raise WrongSecretError unless ``passphrase`` is the vault's current passphrase."""
+        with self.transaction() as s:
+            self._check_passphrase(s, passphrase)
+
+    def change_passphrase(self, old_passphrase: str, new_passphrase: str) -> None:
+        """Check the old passphrase against the stored slot (WrongSecretError if wrong, and
+        nothing changes), then re-wrap the data key under the new one, in one transaction.
+        The data key and every sealed field stay as they are."""
+        with self.transaction() as s:
+            self._check_passphrase(s, old_passphrase)
+            self._rewrap_passphrase(s, new_passphrase)
+        self._fold_log()
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery slot with one for a new recovery key, in one transaction, and
+        return the new key formatted (shown once). The old recovery key stops working."""
+        key = recovery.generate()
+        try:
+            text = recovery.format_key(key)
+            wrapped = keyslots.wrap_with_recovery(
+                self._data_key, key, self.vault_id, VAULT_FORMAT_VERSION
             )
-            wrapped = keyslots.wrap_with_passphrase(
-                self._data_key, new_passphrase, params, self.vault_id, VAULT_FORMAT_VERSION
-            )
+        finally:
+            key.wipe()
+        with self.transaction() as s:
             vault_meta.write_slot(s, self.vault_id, self.key_id, VAULT_FORMAT_VERSION, wrapped)
+        self._fold_log()
+        return text
+
+    def _fold_log(self) -> None:
+        """After a key slot changed: the old slot must not linger in the write-ahead log
+        (best effort: the change is committed whatever happens here)."""
+        try:
+            self.checkpoint()
+        except OperationalError:
+            log.warning("checkpoint after a key change failed; it runs again on lock")
+
+    def _rewrap_passphrase(self, s: Session, new_passphrase: str) -> None:
+        """Write a passphrase slot for ``new_passphrase`` (new salt; parameters never lower)."""
+        old = self._passphrase_slot(s).params
+        iterations = max(old.iterations, self._profile.min_iterations)
+        params = kdf.KdfParams(
+            kdf.ALGORITHM, max(old.memory_kib, self._profile.memory_kib), iterations,
+            max(old.lanes, self._profile.lanes), secrets.token_bytes(kdf.SALT_LENGTH),
+        )
+        wrapped = keyslots.wrap_with_passphrase(
+            self._data_key, new_passphrase, params, self.vault_id, VAULT_FORMAT_VERSION
+        )
+        vault_meta.write_slot(s, self.vault_id, self.key_id, VAULT_FORMAT_VERSION, wrapped)
 
     def verify(self) -> VerifyReport:
         """Ask SQLite to check its file, then authenticate every sealed field."""

@@ -52,3 +52,13 @@ def integrity_errors(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         rows = [str(r[0]) for r in conn.execute(text("PRAGMA integrity_check"))]
     return [] if rows == ["ok"] else rows
+
+
+def vacuum(engine: Engine) -> None:
+    """Rebuild the database file without its free pages (outside any transaction), so that
+    bytes of removed values leave the file; then fold the log in and empty it."""
+    if engine.dialect.name != "sqlite":
+        return
+    with engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("VACUUM")
+    checkpoint(engine)

@@ -199,6 +199,8 @@ class AppController(QObject):
             window.lock_screen.request_form_requested.connect(self.open_request_form)
             window.new_checkin_requested.connect(lambda: self.open_checkin_form())
             window.find_requested.connect(self._focus_search)
+            window.change_passphrase_requested.connect(self.open_change_passphrase)  # keys
+            window.new_recovery_key_requested.connect(self.open_new_recovery_key)  # keys
             window.installEventFilter(self._close_guard)
             self.window = window
             self._watch_requests()
@@ -378,6 +380,7 @@ class AppController(QObject):
         self._check_notice()
         self._restore_draft()
         self._inbox_follow(vault)  # the requests inbox
+        self._retention_follow()  # the retention purge
 
     # -- locking ----------------------------------------------------------------------------
     def is_unlocked(self) -> bool:
@@ -395,6 +398,7 @@ class AppController(QObject):
             return
         self.idle.stop()
         self._inbox_stop()  # the requests inbox
+        self._retention_stop()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self.idle)
@@ -585,6 +589,81 @@ class AppController(QObject):
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.open()
 
+    # -- keys -------------------------------------------------------------------------------
+    def open_change_passphrase(self) -> QDialog | None:
+        """Current passphrase and a new one; the re-wrap (Argon2id twice) runs off the UI
+        thread. The records are not re-encrypted."""
+        from peersupport.ui.key_dialogs import ChangePassphraseDialog
+
+        vault = self.vault
+        if vault is None:
+            return None
+        dialog = ChangePassphraseDialog(self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        alive = [True]
+        dialog.destroyed.connect(lambda *_: alive.clear())
+
+        def done(_: object) -> None:
+            if alive:
+                dialog.accept()
+            if self.window is not None and self.vault is vault:
+                self.window.statusBar().showMessage(
+                    self.tr("Passphrase changed. Use the new one from now on."), 15_000)
+
+        def failed(exc: BaseException) -> None:
+            if alive:
+                dialog.failed(self._key_error(exc))
+
+        def submitted(old: str, new: str) -> None:
+            dialog.set_busy(True)
+            run_task(lambda: vault.change_passphrase(old, new), done, failed)
+
+        dialog.submitted.connect(submitted)
+        dialog.open()
+        return dialog
+
+    def open_new_recovery_key(self) -> QDialog | None:
+        """Confirm with the passphrase, make a new recovery key (the old one stops working)
+        and show it once."""
+        from peersupport.ui.key_dialogs import NewRecoveryKeyDialog
+
+        vault = self.vault
+        if vault is None:
+            return None
+        dialog = NewRecoveryKeyDialog(self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        alive = [True]
+        dialog.destroyed.connect(lambda *_: alive.clear())
+
+        def make(passphrase: str) -> str:
+            vault.check_passphrase(passphrase)
+            return vault.new_recovery_key()
+
+        def shown(key: str) -> None:
+            if alive:
+                dialog.show_key(key)
+
+        def failed(exc: BaseException) -> None:
+            if alive:
+                dialog.failed(self._key_error(exc))
+
+        def submitted(passphrase: str) -> None:
+            dialog.set_busy(True)
+            run_task(lambda: make(passphrase), shown, failed)
+
+        dialog.submitted.connect(submitted)
+        dialog.open()
+        return dialog
+
+    def _key_error(self, exc: BaseException) -> str:
+        from peersupport.crypto.errors import WrongSecretError
+
+        if isinstance(exc, WrongSecretError):
+            return self.tr("That is not your current passphrase. Nothing was changed.")
+        log.warning("key change failed: %s", hygiene.describe_exception(exc))
+        return self.tr("Something went wrong and nothing was changed ({kind}).").format(
+            kind=type(exc).__name__)
+
     # -- follow-up reminders and the tray ----------------------------------------------------
     def followup_policy(self) -> FollowupPolicy:
         from peersupport.services.followups import policy_from_settings
@@ -663,6 +742,51 @@ class AppController(QObject):
         self._on_reminder(self.tr("Urgent follow-up request"))
         if self.window is not None:
             QApplication.alert(self.window)
+
+    # -- retention --------------------------------------------------------------------------
+    # After unlock, and every 24 hours while unlocked: when the retention policy (Preferences)
+    # is on, purge on the worker thread, then say in the status bar what expired (counts).
+    RETENTION_INTERVAL_MS = 24 * 60 * 60 * 1000
+    _retention_timer: QTimer | None = None
+
+    def _retention_follow(self) -> None:
+        if self._retention_timer is None:
+            timer = QTimer(self)
+            timer.setInterval(self.RETENTION_INTERVAL_MS)
+            timer.timeout.connect(self.run_retention)
+            self._retention_timer = timer
+        self._retention_timer.start()
+        self.run_retention()
+
+    def _retention_stop(self) -> None:
+        if self._retention_timer is not None:
+            self._retention_timer.stop()
+
+    def run_retention(self) -> bool:
+        """Start a purge if the vault is open and the policy is on; returns whether it did."""
+        from peersupport.services.retention import RetentionPolicy, RetentionService
+
+        vault = self.vault
+        policy = RetentionPolicy.from_settings(self.settings)
+        if vault is None or not policy.is_on:
+            return False
+        service = RetentionService(vault)
+        run_task(lambda: service.purge(policy), self._retention_done, self._retention_failed)
+        return True
+
+    def _retention_done(self, report: Any) -> None:
+        if self.vault is None or report.is_empty or self.window is None:
+            return
+        text = self.tr("Retention: notes of {notes} check-in(s) and details of {officers} "
+                       "officer(s) expired.").format(notes=len(report.notes_checkin_ids),
+                                                     officers=len(report.officer_ids))
+        self.window.statusBar().showMessage(text, 60_000)
+        workspace = self.window.workspace
+        if workspace is not None:  # what the pages show changed
+            workspace.refresh()
+
+    def _retention_failed(self, exc: BaseException) -> None:
+        log.warning("retention purge failed: %s", hygiene.describe_exception(exc))
 
     # -- the requests inbox -----------------------------------------------------------------
     # After unlock: open the requests that arrived while locked (a few X25519 operations, on

@@ -61,6 +61,12 @@ class CheckinDetailPane(QWidget):
         self.title.setTextFormat(Qt.TextFormat.PlainText)
         self.status = style.error_label(self)
         self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.hold_label = QLabel(self.tr(
+            "Legal hold: this check-in cannot be deleted, and its notes do not expire, until "
+            "the hold is lifted."), self)
+        self.hold_label.setWordWrap(True)
+        self.hold_label.setAccessibleName(self.tr("Legal hold"))
+        self.hold_label.setVisible(False)
 
         form_widget = self._form_widget = QWidget(self)
         self.form = QFormLayout(form_widget)
@@ -120,6 +126,7 @@ class CheckinDetailPane(QWidget):
         layout.addWidget(self.placeholder, 1)
         layout.addLayout(heading)
         layout.addWidget(self.status)
+        layout.addWidget(self.hold_label)
         layout.addLayout(self.body, 1)
         self.show_empty()
 
@@ -200,6 +207,7 @@ class CheckinDetailPane(QWidget):
         self.notes.setPlainText(c.notes or "")
         self.notes.setPlaceholderText(self.tr("No notes."))
         self._set_mode(content=True)
+        self.hold_label.setVisible(detail.held)
         self._fit_form()
 
     def clear(self) -> None:
@@ -239,6 +247,7 @@ class CheckinDetailPane(QWidget):
         self.title.clear()
         self.status.clear()
         self.status.setVisible(False)
+        self.hold_label.setVisible(False)
         for value in self.values.values():
             value.clear()
         self.notes.clear()

@@ -29,7 +29,12 @@ from PySide6.QtWidgets import (
 )
 
 from peersupport.crypto.errors import TamperError
-from peersupport.services.checkins import CheckinDetail, CheckinFilter, RecordNotFoundError
+from peersupport.services.checkins import (
+    CheckinDetail,
+    CheckinFilter,
+    LegalHoldError,
+    RecordNotFoundError,
+)
 from peersupport.ui import style
 from peersupport.ui.checkin_detail import CheckinDetailPane
 from peersupport.ui.checkins_filters import CheckinFilterBar
@@ -283,9 +288,15 @@ class CheckinsPage(QWidget):
         self._scope.run(
             lambda: service.delete(checkin_id, keep_count=keep_count),
             lambda _: self._deleted(checkin_id, keep_count),
-            lambda exc: self._show_error(self.tr("The check-in could not be deleted ({kind}).")
-                                         .format(kind=type(exc).__name__)),
+            lambda exc: self._show_error(self._delete_error(exc)),
         )
+
+    def _delete_error(self, exc: BaseException) -> str:
+        if isinstance(exc, LegalHoldError):
+            return self.tr("This check-in is under a legal hold: it cannot be deleted until "
+                           "the hold is lifted. Nothing was changed.")
+        return self.tr("The check-in could not be deleted ({kind}).").format(
+            kind=type(exc).__name__)
 
     def _delete_question(self, checkin_id: str) -> str:
         detail = self._detail if self._detail and self._detail.checkin.id == checkin_id else None

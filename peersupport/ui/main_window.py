@@ -26,6 +26,8 @@ class MainWindow(QMainWindow):
     quit_requested = Signal()
     import_requests_requested = Signal()  # File > Import request files…
     request_files_dropped = Signal(list)  # paths of .psreq files dropped on the window
+    change_passphrase_requested = Signal()  # File > Change passphrase…
+    new_recovery_key_requested = Signal()  # File > New recovery key…
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -63,6 +65,10 @@ class MainWindow(QMainWindow):
         self.import_requests_action.setToolTip(self.tr(
             "Add follow-up requests officers made on another computer (Ctrl+I)"))
         self.import_requests_action.triggered.connect(self.import_requests_requested)
+        self.change_passphrase_action = QAction(self.tr("Change &passphrase…"), self)
+        self.change_passphrase_action.triggered.connect(self.change_passphrase_requested)
+        self.new_recovery_key_action = QAction(self.tr("New &recovery key…"), self)
+        self.new_recovery_key_action.triggered.connect(self.new_recovery_key_requested)
         self.about_action = QAction(self.tr("&About Peer Support"), self)
         self.about_action.triggered.connect(self.about_requested)
 
@@ -70,6 +76,9 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.new_checkin_action)
         file_menu.addAction(self.find_action)
         file_menu.addAction(self.import_requests_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.change_passphrase_action)
+        file_menu.addAction(self.new_recovery_key_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
@@ -107,7 +116,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
         for action in (self.lock_action, self.new_checkin_action, self.find_action,
-                       self.import_requests_action):
+                       self.import_requests_action, self.change_passphrase_action,
+                       self.new_recovery_key_action):
             action.setEnabled(False)
         self.toolbar.setVisible(False)
         self.state_label.setText(self.tr("Locked"))
@@ -122,7 +132,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.workspace)
         self.lock_screen.reset()
         for action in (self.lock_action, self.new_checkin_action, self.find_action,
-                       self.import_requests_action):
+                       self.import_requests_action, self.change_passphrase_action,
+                       self.new_recovery_key_action):
             action.setEnabled(True)
         self.toolbar.setVisible(True)
         self.set_idle_minutes(idle_minutes)

@@ -90,6 +90,12 @@ class OfficerDetail(QWidget):
         deceased.addWidget(self.deceased_state, 1)
         deceased.addWidget(self.undo_deceased_button, 0, Qt.AlignmentFlag.AlignTop)
         self.set_deceased(None)
+        self.hold_state = QLabel(self.tr(
+            "Legal hold: this officer and their check-ins cannot be deleted, forgotten, "
+            "merged away or expired until the hold is lifted."), self)
+        self.hold_state.setWordWrap(True)
+        self.hold_state.setAccessibleName(self.tr("Legal hold"))
+        self.hold_state.setVisible(False)
 
         self.timeline_title = style.heading(self.tr("Check-ins"), self, 1.0)
         self.timeline = QTreeWidget(self)
@@ -115,6 +121,7 @@ class OfficerDetail(QWidget):
         content.addLayout(heading)
         content.addLayout(form)
         content.addLayout(deceased)
+        content.addWidget(self.hold_state)
         content.addSpacing(6)
         content.addWidget(self.timeline_title)
         content.addWidget(self.timeline, 1)
@@ -129,6 +136,7 @@ class OfficerDetail(QWidget):
         self.content.setVisible(officer is not None)
         self.timeline.clear()
         self.set_deceased(None)
+        self.set_held(False)
         if officer is None:
             for value in (self.title, self.full_name, self.contact, self.notice, self.notes):
                 value.clear()
@@ -171,6 +179,13 @@ class OfficerDetail(QWidget):
         self.undo_deceased_button.setVisible(deceased is True)
         self.deceased_button.setVisible(deceased is False)
         self._deceased = deceased
+
+    def set_held(self, held: bool) -> None:
+        """Whether the officer is under a legal hold."""
+        self.hold_state.setVisible(held)
+
+    def is_held(self) -> bool:
+        return not self.hold_state.isHidden()
 
     def is_deceased(self) -> bool | None:
         return self._deceased

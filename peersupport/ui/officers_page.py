@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from peersupport.services.errors import LegalHoldError
 from peersupport.ui import style
 from peersupport.ui.officer_detail import IdRole, OfficerDetail
 from peersupport.ui.presentation import MASK, RoomyDelegate, plural
@@ -284,17 +285,21 @@ class OfficersPage(QWidget):
         self._timeline_count = None
         service = self._service
         followups = service.followups()
+        retention = service.retention()
         self._timeline_scope.run(
-            lambda: (service.timeline(officer_id), followups.is_deceased(officer_id)),
+            lambda: (service.timeline(officer_id), followups.is_deceased(officer_id),
+                     retention.is_officer_held(officer_id)),
             lambda result: self._timeline_arrived(officer_id, *result), self._failed,
         )
 
     def _timeline_arrived(
-        self, officer_id: str, rows: list[CheckinSummary], deceased: bool = False
+        self, officer_id: str, rows: list[CheckinSummary], deceased: bool = False,
+        held: bool = False,
     ) -> None:
         self._timeline_count = len(rows)
         self.detail.show_timeline(officer_id, rows)
         self.detail.set_deceased(deceased)
+        self.detail.set_held(held)
 
     # -- changes ----------------------------------------------------------------------------
     def _confirm_forget(self, preview: ForgetPreview) -> None:
@@ -338,8 +343,14 @@ class OfficersPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self._busy(False)
-        self.error.setText(self.tr("That did not work ({kind}). Nothing was changed.")
-                           .format(kind=type(exc).__name__))
+        if isinstance(exc, LegalHoldError):
+            self.error.setText(self.tr(
+                "This officer, or one of their check-ins, is under a legal hold: it cannot "
+                "be deleted, forgotten or merged away until the hold is lifted. Nothing was "
+                "changed."))
+        else:
+            self.error.setText(self.tr("That did not work ({kind}). Nothing was changed.")
+                               .format(kind=type(exc).__name__))
         self.error.setVisible(True)
 
     def _busy(self, on: bool) -> None:

@@ -252,12 +252,12 @@ class ShareStatisticsDialog(QDialog):
         self.busy.setVisible(False)
         self.preview = tables
         self.preview_range = share
-        self.overlap = overlap
         if overlap is not None:  # shown with the preview; Save stays off for this range
             self.error_banner.setText(overlap)
             self.error_banner.setVisible(True)
-        else:
+        elif getattr(self, "overlap", None) is not None:  # the banner said so: not any more
             self.error_banner.setVisible(False)
+        self.overlap = overlap
         tip = self.tr("suppressed")
         for dimension, widget in self.tables.items():
             fill_count_table(widget, tables[dimension], SUPPRESSED_MARK, tip)
