@@ -540,9 +540,11 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("peersupport: interrupted\n")
         return EXIT_ERROR
-    except OSError as exc:
-        sys.stderr.write(f"peersupport: {exc.strerror or 'input/output error'}\n")
-        return EXIT_ERROR
     except Exception as exc:  # one clear line, never a traceback
-        sys.stderr.write(f"peersupport: unexpected error ({type(exc).__name__})\n")
+        from peersupport.services.storage_errors import storage_message
+
+        message = storage_message(exc)  # a full disk, a read-only folder
+        if message is None and isinstance(exc, OSError):
+            message = exc.strerror or "input/output error"
+        sys.stderr.write(f"peersupport: {message or f'unexpected error ({type(exc).__name__})'}\n")
         return EXIT_ERROR

@@ -1,8 +1,10 @@
 """Non-sensitive settings, declared once, typed, with defaults and limits.
 
 Stored as JSON in the data directory. Nothing identifying belongs here: no names, no paths
-that could contain a name, no search history. Follow-up templates are stored as step codes
-(``24h, 72h, 7d``) per incident category, and only where they differ from the defaults.
+that could contain a name, no search history. The one path kept is the automatic-backup
+folder, and only as the user chose it in Preferences (never a record's or an export's
+path). Follow-up templates are stored as step codes (``24h, 72h, 7d``) per incident category,
+and only where they differ from the defaults.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ MAX_CRISIS_RESOURCES_TEXT = 2000
 # officers with no activity, expire. 0 is off (the default); only these choices are accepted,
 # and any other stored value reads as off: a mistyped value never deletes anything.
 RETENTION_DAYS = (0, 30, 90, 180, 365, 730, 1825, 3650)
+# automatic backups: a folder the user chose in Preferences ("" is off), how many to keep and
+# how often (hours)
+AUTO_BACKUP_KEEP_MIN, AUTO_BACKUP_KEEP_MAX = 1, 100
+AUTO_BACKUP_HOURS_MIN, AUTO_BACKUP_HOURS_MAX = 1, 168
+MAX_FOLDER_TEXT = 1000
 _HH_MM = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -52,6 +59,11 @@ class Settings(NamedTuple):
     # retention: 0 (off) or one of RETENTION_DAYS (see services/retention.py)
     notes_expire_days: int = 0
     officer_details_expire_days: int = 0
+    # automatic backups (encrypted .psbak files): only ever a folder the user chose in
+    # Preferences; "" is off
+    auto_backup_folder: str = ""
+    auto_backup_keep: int = 7
+    auto_backup_hours: int = 24
 
     def validated(self) -> Settings:
         minutes = min(max(int(self.idle_lock_minutes), IDLE_MINUTES_MIN), IDLE_MINUTES_MAX)
@@ -70,6 +82,11 @@ class Settings(NamedTuple):
             stats_k=_clamped(self.stats_k, 3, 11, 5),
             notes_expire_days=valid_retention(self.notes_expire_days),
             officer_details_expire_days=valid_retention(self.officer_details_expire_days),
+            auto_backup_folder=valid_folder(self.auto_backup_folder),
+            auto_backup_keep=_clamped(self.auto_backup_keep, AUTO_BACKUP_KEEP_MIN,
+                                      AUTO_BACKUP_KEEP_MAX, 7),
+            auto_backup_hours=_clamped(self.auto_backup_hours, AUTO_BACKUP_HOURS_MIN,
+                                       AUTO_BACKUP_HOURS_MAX, 24),
             crisis_resources=(self.crisis_resources if isinstance(self.crisis_resources, str)
                               else "")[:MAX_CRISIS_RESOURCES_TEXT],
         )
@@ -84,6 +101,15 @@ def _clamped(value: object, low: int, high: int, default: int) -> int:
 def valid_retention(value: object) -> int:
     """One of RETENTION_DAYS, else 0 (off)."""
     return value if type(value) is int and value in RETENTION_DAYS else 0
+
+
+def valid_folder(value: object) -> str:
+    """An absolute folder path (as chosen in Preferences), else ``""`` (off)."""
+    if not isinstance(value, str) or not value or len(value) > MAX_FOLDER_TEXT:
+        return ""
+    if "\x00" in value or not Path(value).is_absolute():
+        return ""
+    return value
 
 
 def valid_templates(raw: object) -> dict[str, str]:

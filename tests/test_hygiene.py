@@ -175,6 +175,7 @@ def test_settings_round_trip(tmp_path: Path) -> None:
         "close_to_tray": "ask", "daily_nudge": "", "start_at_login": False,
         "request_rate_per_minute": 3, "crisis_resources": "", "stats_k": 5,
         "notes_expire_days": 0, "officer_details_expire_days": 0,
+        "auto_backup_folder": "", "auto_backup_keep": 7, "auto_backup_hours": 24,
     }
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]  # no temp files left
 

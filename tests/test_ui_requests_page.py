@@ -772,7 +772,8 @@ def test_preferences_requests_tab_round_trips(qtbot, tmp_path: Path):
                                tray_available=False, autostart_supported=False)
     qtbot.addWidget(dialog)
     tabs = [dialog.tabs.tabText(i) for i in range(dialog.tabs.count())]
-    assert tabs == ["&General", "&Follow-ups", "&Requests", "&Statistics"]
+    assert tabs == ["&General", "&Follow-ups", "&Requests", "&Statistics", "&Backups",
+                    "Re&tention"]
     assert dialog.request_rate.value() == 7
     assert (dialog.request_rate.minimum(), dialog.request_rate.maximum()) == (1, 30)
     assert dialog.crisis_lines.toPlainText() == lines

@@ -18,6 +18,7 @@ import secrets
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -130,6 +131,95 @@ def encrypt(header: BackupHeader, data_key: SecretKey, plaintext: bytes) -> Iter
         chunk = plaintext[i * size : (i + 1) * size]
         sealed = aead.encrypt(_nonce(i, i == count - 1), chunk, aad)
         yield _LEN.pack(len(sealed)) + sealed
+
+
+def encrypt_stream(
+    header: BackupHeader, data_key: SecretKey, source: BinaryIO
+) -> Iterator[bytes]:
+    """Like ``encrypt`` for the plaintext read from ``source`` (to its end), one chunk at a
+    time: the whole plaintext is never held in memory. Same bytes as ``encrypt`` would give
+    for the same header, key and plaintext."""
+    raw = header.encode()
+    preamble = _PRE.pack(MAGIC, FORMAT_VERSION, len(raw)) + raw
+    aad = hashlib.sha256(preamble).digest()
+    aead = _body_key(data_key, header.body_salt)
+    yield preamble
+    size = header.chunk_size
+    chunk = _read_full(source, size)
+    index = 0
+    while True:
+        following = _read_full(source, size) if len(chunk) == size else b""
+        last = not following
+        sealed = aead.encrypt(_nonce(index, last), chunk, aad)
+        yield _LEN.pack(len(sealed))
+        yield sealed
+        if last:
+            return
+        chunk = following
+        index += 1
+
+
+def _read_full(source: BinaryIO, size: int) -> bytes:
+    """``size`` bytes, fewer only at the end of ``source`` (raw files may return short reads)."""
+    data = source.read(size)
+    if len(data) == size or not data:
+        return data
+    parts = [data]
+    missing = size - len(data)
+    while missing:
+        more = source.read(missing)
+        if not more:
+            break
+        parts.append(more)
+        missing -= len(more)
+    return b"".join(parts)
+
+
+def read_preamble(source: BinaryIO) -> tuple[BackupHeader, bytes]:
+    """Read and parse the preamble at ``source``'s position; return the header and the
+    preamble's bytes (``source`` is left where the chunks start)."""
+    head = _read_full(source, _PRE.size)
+    if len(head) == _PRE.size:
+        length = _PRE.unpack(head)[2]
+        if length <= MAX_HEADER:
+            head += _read_full(source, length)
+    header, offset = read_header(head)
+    return header, head[:offset]
+
+
+def decrypt_stream(source: BinaryIO, data_key: SecretKey) -> Iterator[bytes]:
+    """Read a backup from ``source`` (at its start) and yield the plaintext chunk by chunk,
+    each one authenticated before it is yielded.
+
+    The file as a whole (no chunk dropped, reordered or appended, the last one present) is
+    authentic only once the iterator ends without raising: on a ``TamperError`` the consumer
+    must discard everything it received. Same checks and errors as ``decrypt``; at most one
+    chunk is held in memory."""
+    header, preamble = read_preamble(source)
+    aad = hashlib.sha256(preamble).digest()
+    aead = _body_key(data_key, header.body_salt)
+    limit = header.chunk_size + 16
+    prefix = _read_full(source, _LEN.size)
+    index = 0
+    while True:
+        if len(prefix) != _LEN.size:
+            raise TamperError("the backup is truncated")
+        (length,) = _LEN.unpack(prefix)
+        if length > limit:
+            raise TamperError("the backup is truncated")
+        sealed = _read_full(source, length)
+        if len(sealed) != length:
+            raise TamperError("the backup is truncated")
+        prefix = _read_full(source, _LEN.size)
+        last = not prefix
+        try:
+            plain = aead.decrypt(_nonce(index, last), sealed, aad)
+        except InvalidTag:
+            raise TamperError("the backup failed authentication") from None
+        yield plain
+        if last:
+            return
+        index += 1
 
 
 def read_header(data: bytes) -> tuple[BackupHeader, int]:

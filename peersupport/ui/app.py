@@ -29,13 +29,14 @@ from peersupport.ui.tasks import run_task, wait_for_tasks
 from peersupport.ui.tray import CloseGuard, TrayPresenter
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from peersupport.crypto.kdf import KdfProfile
     from peersupport.domain.checkin import CheckIn
     from peersupport.services.followups import FollowupPolicy
     from peersupport.services.requests import RequestDrop
     from peersupport.services.vault import UnlockedVault, VaultService
+    from peersupport.ui.backups import BackupController
     from peersupport.ui.supervisor.window import SupervisorWindow
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,9 @@ def unlock_error_message(exc: BaseException) -> str:
 
     if isinstance(exc, WrongSecretError):
         return _t("That passphrase is not right. Check Caps Lock and try again.")
+    storage = storage_error_message(exc)
+    if storage is not None:
+        return storage
     if isinstance(exc, WeakParametersError):
         return _t(
             "This vault's key settings were weakened, which this app refuses. "
@@ -101,6 +105,21 @@ def unlock_error_message(exc: BaseException) -> str:
             reason=exc.strerror or "input/output error")
     return _t("The vault could not be opened ({kind}).").format(
         kind=type(exc).__name__)
+
+
+def storage_error_message(exc: BaseException) -> str | None:
+    """A full disk or a read-only data folder in plain words; None for other errors."""
+    from peersupport.services import storage_errors
+
+    problem = storage_errors.storage_problem(exc)
+    if problem == storage_errors.FULL:
+        return _t("The disk is full: nothing was saved. Free some space and try again.")
+    if problem == storage_errors.READ_ONLY:
+        return _t("The data folder is read-only: nothing was saved. Check the folder's "
+                  "permissions, or that its disk is not mounted read-only.")
+    if problem == storage_errors.WRITE_FAILED:
+        return _t("The disk refused to write (it may be full or failing): nothing was saved.")
+    return None
 
 
 class AppController(QObject):
@@ -127,6 +146,7 @@ class AppController(QObject):
         self.wizard: QWidget | None = None
         self.supervisor_window: SupervisorWindow | None = None  # a program supervisor's folder
         self._recovery_dialog: QDialog | None = None
+        self.damaged: Any = None  # ui.damaged_start.DamagedStart, once the file is unreadable
         self._notice_box: QMessageBox | None = None
         self.instance = SingleInstance(self.data.root, self.data.lock_file, self)
         self.idle = IdleWatcher(self.settings.idle_lock_minutes * 60_000, self)
@@ -201,6 +221,7 @@ class AppController(QObject):
             window.find_requested.connect(self._focus_search)
             window.change_passphrase_requested.connect(self.open_change_passphrase)  # keys
             window.new_recovery_key_requested.connect(self.open_new_recovery_key)  # keys
+            self._backups_follow(window)  # backups
             window.installEventFilter(self._close_guard)
             self.window = window
             self._watch_requests()
@@ -317,9 +338,41 @@ class AppController(QObject):
         delay = self.throttle.record_failure() if isinstance(exc, WrongSecretError) else 0
         if not isinstance(exc, WrongSecretError):
             log.warning("unlock failed: %s", hygiene.describe_exception(exc))
+        damaged = self._vault_file_damaged(exc)
+        if damaged is not None:
+            message = damaged
         if self.window is not None:
             self.window.lock_screen.failed(message, delay)
         self.unlock_failed.emit(message)
+
+    def _vault_file_damaged(self, exc: BaseException) -> str | None:
+        """A vault file that cannot be read (and not for lack of permission): say it is
+        damaged, name the latest automatic backup and offer to restore it."""
+        from peersupport.services.errors import VaultCorruptError
+        from peersupport.ui import damaged_start
+
+        if not isinstance(exc, VaultCorruptError):
+            return None
+        if damaged_start.folder_is_read_only(self.data):
+            return storage_error_message(PermissionError(13, "read-only"))
+        if self.damaged is None:
+            from peersupport.crypto.kdf import PRODUCTION
+
+            self.damaged = damaged_start.DamagedStart(
+                self.data, self._profile or PRODUCTION, self.window, self)
+            self.damaged.restored.connect(self._on_damaged_restored)
+        backup = damaged_start.latest_automatic_backup(damaged_start.backup_folders(
+            self.data, getattr(self.settings, "auto_backup_folder", "")))
+        self.damaged.offer(backup)
+        return self.damaged.message(backup)
+
+    def _on_damaged_restored(self, aside: str) -> None:
+        message = _t("The backup was restored. The damaged file was kept as {name}. Unlock "
+                     "with the passphrase that was valid when the backup was made.").format(
+                         name=Path(aside).name)
+        if self.window is not None:
+            self.window.show_locked()
+            self.window.lock_screen.show_message(message, error=False)
 
     def open_recovery(self) -> None:
         from peersupport.ui.recovery_dialog import RecoveryDialog
@@ -567,8 +620,10 @@ class AppController(QObject):
     def open_preferences(self) -> None:
         from peersupport.ui.dialogs import PreferencesDialog
 
-        dialog = PreferencesDialog(self.settings, self.window,
-                                   tray_available=self.tray is not None and self.tray.available)
+        dialog = PreferencesDialog(
+            self.settings, self.window,
+            tray_available=self.tray is not None and self.tray.available,
+            retention_preview=self.retention_preview if self.vault is not None else None)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
 
         def accepted() -> None:
@@ -578,6 +633,8 @@ class AppController(QObject):
             if self.window is not None:
                 self.window.set_idle_minutes(self.settings.idle_lock_minutes)
             self._followup_settings_changed(previous)
+            if self.backups is not None:  # a new folder or interval may be due at once
+                self.backups.run_if_due()
 
         dialog.accepted.connect(accepted)
         dialog.open()
@@ -787,6 +844,44 @@ class AppController(QObject):
 
     def _retention_failed(self, exc: BaseException) -> None:
         log.warning("retention purge failed: %s", hygiene.describe_exception(exc))
+
+    def retention_preview(
+        self, notes_days: int, officer_days: int,
+        on_done: Callable[[int, int], None], on_error: Callable[[str], None],
+    ) -> None:
+        """Preferences > Retention > Preview…: what a purge with this policy would expire now
+        (counts), worked out on the worker thread."""
+        from peersupport.services.retention import RetentionPolicy, RetentionService
+
+        vault = self.vault
+        if vault is None:
+            on_error(self.tr("Unlock the vault to preview."))
+            return
+        service = RetentionService(vault)
+        policy = RetentionPolicy(notes_days, officer_days)
+
+        def failed(exc: BaseException) -> None:
+            log.warning("retention preview failed: %s", hygiene.describe_exception(exc))
+            on_error(self.tr("The preview could not be made ({kind}).").format(
+                kind=type(exc).__name__))
+
+        run_task(lambda: service.preview(policy),
+                 lambda plan: on_done(len(plan.notes_checkin_ids), len(plan.officer_ids)),
+                 failed)
+
+    # -- backups ----------------------------------------------------------------------------
+    # File > Back up now…, Restore…, Open a backup to inspect…, and automatic backups while
+    # unlocked: see ui/backups.py.
+    backups: BackupController | None = None
+
+    def _backups_follow(self, window: MainWindow) -> None:
+        from peersupport.ui.backups import BackupController
+
+        if self.backups is None:
+            self.backups = BackupController(self)
+        window.backup_requested.connect(self.backups.back_up_now)
+        window.restore_requested.connect(self.backups.open_restore)
+        window.inspect_backup_requested.connect(self.backups.open_inspect)
 
     # -- the requests inbox -----------------------------------------------------------------
     # After unlock: open the requests that arrived while locked (a few X25519 operations, on

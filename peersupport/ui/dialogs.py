@@ -1,9 +1,11 @@
-"""Small dialogs: About, Preferences (general, follow-ups, requests and statistics) and the
+"""Small dialogs: About, Preferences (general, follow-ups, requests, statistics, backups and
+retention) and the
 unexpected-error message."""
 
 from __future__ import annotations
 
 import platform
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
@@ -15,12 +17,14 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QFileDialog,
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLayout,
+    QLineEdit,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -50,6 +54,10 @@ from peersupport.domain.followup_templates import (
 from peersupport.domain.reminders import parse_nudge
 from peersupport.domain.stats import MAX_K, MIN_K
 from peersupport.settings import (
+    AUTO_BACKUP_HOURS_MAX,
+    AUTO_BACKUP_HOURS_MIN,
+    AUTO_BACKUP_KEEP_MAX,
+    AUTO_BACKUP_KEEP_MIN,
     CLOSE_ASK,
     CLOSE_QUIT,
     CLOSE_TRAY,
@@ -58,6 +66,7 @@ from peersupport.settings import (
     MAX_CRISIS_RESOURCES_TEXT,
     REQUEST_RATE_MAX,
     REQUEST_RATE_MIN,
+    RETENTION_DAYS,
     SYSTEM_ZONE,
     Settings,
 )
@@ -103,6 +112,7 @@ class PreferencesDialog(QDialog):
     def __init__(
         self, settings: Settings, parent: QWidget | None = None, *,
         tray_available: bool = True, autostart_supported: bool | None = None,
+        retention_preview: RetentionPreview | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Preferences"))
@@ -114,6 +124,9 @@ class PreferencesDialog(QDialog):
         self.tabs.addTab(self._followups_tab(settings), self.tr("&Follow-ups"))
         self.tabs.addTab(self._requests_tab(settings), self.tr("&Requests"))
         self.tabs.addTab(self._statistics_tab(settings), self.tr("&Statistics"))
+        self.tabs.addTab(self._backups_tab(settings), self.tr("&Backups"))
+        self.tabs.addTab(self._retention_tab(settings, retention_preview),
+                         self.tr("Re&tention"))
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self
         )
@@ -316,6 +329,152 @@ class PreferencesDialog(QDialog):
         layout.addWidget(crisis_hint)
         return page
 
+    # -- Backups ------------------------------------------------------------------------------
+    def _backups_tab(self, settings: Settings) -> QWidget:
+        page = QWidget(self)
+        self.backup_folder = QLineEdit(settings.auto_backup_folder, page)
+        self.backup_folder.setReadOnly(True)
+        self.backup_folder.setPlaceholderText(self.tr("Off: no automatic backups"))
+        self.backup_folder.setAccessibleName(self.tr("Folder for automatic backups"))
+        self.choose_backup_folder = QPushButton(self.tr("C&hoose folder…"), page)
+        self.choose_backup_folder.setAccessibleName(self.tr("Choose the backup folder"))
+        self.choose_backup_folder.clicked.connect(self._choose_backup_folder)
+        self.backups_off = QPushButton(self.tr("Turn o&ff"), page)
+        self.backups_off.setAccessibleName(self.tr("Turn automatic backups off"))
+        self.backups_off.clicked.connect(lambda: self._set_backup_folder(""))
+        folder_buttons = QHBoxLayout()
+        folder_buttons.addWidget(self.choose_backup_folder)
+        folder_buttons.addWidget(self.backups_off)
+        folder_buttons.addStretch(1)
+        folder_row = QVBoxLayout()
+        folder_row.addWidget(self.backup_folder)
+        folder_row.addLayout(folder_buttons)
+        folder_hint = style.muted(self.tr(
+            "While the vault is unlocked, Peer Support writes an encrypted backup there when "
+            "the last one is older than the interval below. Each opens with the passphrase "
+            "valid when it was made, or your recovery key. Best on another disk."), page)
+        self.backup_hours = QSpinBox(page)
+        self.backup_hours.setRange(AUTO_BACKUP_HOURS_MIN, AUTO_BACKUP_HOURS_MAX)
+        self.backup_hours.setSuffix(self.tr(" h"))
+        self.backup_hours.setValue(settings.auto_backup_hours)
+        self.backup_hours.setAccessibleName(self.tr("Hours between automatic backups"))
+        self.backup_hours.setMaximumWidth(110)
+        self.backup_keep = QSpinBox(page)
+        self.backup_keep.setRange(AUTO_BACKUP_KEEP_MIN, AUTO_BACKUP_KEEP_MAX)
+        self.backup_keep.setValue(settings.auto_backup_keep)
+        self.backup_keep.setAccessibleName(self.tr("Automatic backups to keep"))
+        self.backup_keep.setMaximumWidth(110)
+        keep_hint = style.muted(self.tr(
+            "Older automatic backups of this vault are deleted; other files in the folder "
+            "are never touched."), page)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
+        form.addRow(self.tr("Back up &automatically to:"), _with_hint(folder_row, folder_hint))
+        form.addRow(self.tr("&Every:"), self.backup_hours)
+        form.addRow(self.tr("&Keep the newest:"), _with_hint(self.backup_keep, keep_hint))
+        layout = QVBoxLayout(page)
+        layout.addLayout(form)
+        layout.addWidget(style.muted(self.tr(
+            "File > Back up now… writes a backup wherever you choose; File > Restore… puts "
+            "one back."), page))
+        layout.addStretch(1)
+        self._set_backup_folder(settings.auto_backup_folder)
+        return page
+
+    def _choose_backup_folder(self) -> None:
+        from peersupport.ui.file_dialogs import forget_file_dialog_history
+
+        start = self.backup_folder.text() or str(Path.home())
+        try:
+            folder = QFileDialog.getExistingDirectory(
+                self, self.tr("Folder for automatic backups"), start)
+        finally:
+            forget_file_dialog_history()
+        if folder:
+            self._set_backup_folder(folder)
+
+    def _set_backup_folder(self, folder: str) -> None:
+        self.backup_folder.setText(folder)
+        self.backup_folder.setToolTip(folder)
+        self.backups_off.setEnabled(bool(folder))
+        for field in (self.backup_hours, self.backup_keep):
+            field.setEnabled(bool(folder))
+
+    # -- Retention ----------------------------------------------------------------------------
+    def _retention_choice(self, page: QWidget, current: int, name: str) -> QComboBox:
+        box = QComboBox(page)
+        for days in RETENTION_DAYS:
+            box.addItem(_days_text(days), days)
+        box.setCurrentIndex(max(0, box.findData(current)))
+        box.setAccessibleName(name)
+        box.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        box.currentIndexChanged.connect(lambda _i: self.preview_result.clear())
+        return box
+
+    def _retention_tab(self, settings: Settings, preview: RetentionPreview | None) -> QWidget:
+        page = QWidget(self)
+        self._preview = preview
+        self.preview_result = QLabel(page)
+        self.preview_result.setWordWrap(True)
+        self.preview_result.setAccessibleName(self.tr("Retention preview"))
+        self.notes_expire = self._retention_choice(
+            page, settings.notes_expire_days, self.tr("Check-in notes expire after"))
+        notes_hint = style.muted(self.tr(
+            "Only the narrative notes of older check-ins are emptied; the codes, dates and "
+            "anonymous counts stay."), page)
+        self.officers_expire = self._retention_choice(
+            page, settings.officer_details_expire_days,
+            self.tr("Officer details expire after"))
+        officers_hint = style.muted(self.tr(
+            "Name, contact and notes of an officer with no check-in or notice for this long "
+            "are emptied; the officer becomes “Former officer”."), page)
+        self.preview_button = QPushButton(self.tr("&Preview…"), page)
+        self.preview_button.setAccessibleName(self.tr("Preview what would expire now"))
+        self.preview_button.clicked.connect(self._run_preview)
+        self.preview_button.setEnabled(preview is not None)
+        if preview is None:
+            self.preview_result.setText(self.tr("Unlock the vault to preview."))
+        preview_row = QHBoxLayout()
+        preview_row.addWidget(self.preview_button)
+        preview_row.addWidget(self.preview_result, 1)
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setVerticalSpacing(10)
+        form.addRow(self.tr("Check-in &notes expire after:"),
+                    _with_hint(self.notes_expire, notes_hint))
+        form.addRow(self.tr("&Officer details expire after:"),
+                    _with_hint(self.officers_expire, officers_hint))
+        layout = QVBoxLayout(page)
+        layout.addWidget(style.muted(self.tr(
+            "Program policy. Expiry runs after unlocking and once a day while unlocked. "
+            "Anything under a legal hold never expires."), page))
+        layout.addSpacing(6)
+        layout.addLayout(form)
+        layout.addSpacing(6)
+        layout.addLayout(preview_row)
+        layout.addStretch(1)
+        return page
+
+    def _run_preview(self) -> None:
+        if self._preview is None:
+            return
+        self.preview_button.setEnabled(False)
+        self.preview_result.setText(self.tr("Working it out…"))
+
+        def done(notes: int, officers: int) -> None:
+            self.preview_button.setEnabled(True)
+            self.preview_result.setText(self.tr(
+                "Now this would empty the notes of {notes} check-in(s) and the details of "
+                "{officers} officer(s).").format(notes=notes, officers=officers))
+
+        def failed(message: str) -> None:
+            self.preview_button.setEnabled(True)
+            self.preview_result.setText(message)
+
+        self._preview(self.notes_expire.currentData(), self.officers_expire.currentData(),
+                      done, failed)
+
     # -- Statistics ---------------------------------------------------------------------------
     def _statistics_tab(self, settings: Settings) -> QWidget:
         page = QWidget(self)
@@ -412,7 +571,27 @@ class PreferencesDialog(QDialog):
             request_rate_per_minute=self.request_rate.value(),
             crisis_resources=self.crisis_lines.toPlainText().strip(),
             stats_k=self.stats_k.value(),
+            auto_backup_folder=self.backup_folder.text(),
+            auto_backup_keep=self.backup_keep.value(),
+            auto_backup_hours=self.backup_hours.value(),
+            notes_expire_days=int(self.notes_expire.currentData() or 0),
+            officer_details_expire_days=int(self.officers_expire.currentData() or 0),
         ).validated()
+
+
+# Preferences > Retention > Preview…: (notes days, officer days, on_done(notes, officers),
+# on_error(message)); the work happens off the UI thread
+RetentionPreview = Callable[[int, int, Callable[[int, int], None], Callable[[str], None]], None]
+
+
+def _days_text(days: int) -> str:
+    if days == 0:
+        return QCoreApplication.translate("PreferencesDialog", "Off (never)")
+    if days % 365 == 0:
+        years = days // 365
+        return (QCoreApplication.translate("PreferencesDialog", "1 year") if years == 1 else
+                QCoreApplication.translate("PreferencesDialog", "{n} years").format(n=years))
+    return QCoreApplication.translate("PreferencesDialog", "{n} days").format(n=days)
 
 
 def _with_hint(field: QWidget | QLayout, hint: QLabel) -> QWidget:

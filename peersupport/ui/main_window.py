@@ -28,6 +28,9 @@ class MainWindow(QMainWindow):
     request_files_dropped = Signal(list)  # paths of .psreq files dropped on the window
     change_passphrase_requested = Signal()  # File > Change passphrase…
     new_recovery_key_requested = Signal()  # File > New recovery key…
+    backup_requested = Signal()  # File > Back up now… (unlocked)
+    restore_requested = Signal()  # File > Restore… (locked or unlocked)
+    inspect_backup_requested = Signal()  # File > Open a backup to inspect…
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -69,6 +72,19 @@ class MainWindow(QMainWindow):
         self.change_passphrase_action.triggered.connect(self.change_passphrase_requested)
         self.new_recovery_key_action = QAction(self.tr("New &recovery key…"), self)
         self.new_recovery_key_action.triggered.connect(self.new_recovery_key_requested)
+        self.backup_action = QAction(self.tr("&Back up now…"), self)
+        self.backup_action.setShortcut(QKeySequence("Ctrl+Shift+B"))
+        self.backup_action.setToolTip(self.tr(
+            "Write an encrypted backup of the whole vault to a file (Ctrl+Shift+B)"))
+        self.backup_action.triggered.connect(self.backup_requested)
+        self.restore_action = QAction(self.tr("R&estore a backup…"), self)
+        self.restore_action.setToolTip(self.tr(
+            "Replace the vault with a backup (the current vault is kept as a copy)"))
+        self.restore_action.triggered.connect(self.restore_requested)
+        self.inspect_backup_action = QAction(self.tr("&Open a backup to inspect…"), self)
+        self.inspect_backup_action.setToolTip(self.tr(
+            "Put a backup in a new folder, leaving the vault as it is"))
+        self.inspect_backup_action.triggered.connect(self.inspect_backup_requested)
         self.about_action = QAction(self.tr("&About Peer Support"), self)
         self.about_action.triggered.connect(self.about_requested)
 
@@ -79,6 +95,10 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.change_passphrase_action)
         file_menu.addAction(self.new_recovery_key_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.backup_action)
+        file_menu.addAction(self.restore_action)
+        file_menu.addAction(self.inspect_backup_action)
         file_menu.addSeparator()
         file_menu.addAction(self.lock_action)
         file_menu.addSeparator()
@@ -117,7 +137,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.reset()
         for action in (self.lock_action, self.new_checkin_action, self.find_action,
                        self.import_requests_action, self.change_passphrase_action,
-                       self.new_recovery_key_action):
+                       self.new_recovery_key_action, self.backup_action):
             action.setEnabled(False)
         self.toolbar.setVisible(False)
         self.state_label.setText(self.tr("Locked"))
@@ -133,7 +153,7 @@ class MainWindow(QMainWindow):
         self.lock_screen.reset()
         for action in (self.lock_action, self.new_checkin_action, self.find_action,
                        self.import_requests_action, self.change_passphrase_action,
-                       self.new_recovery_key_action):
+                       self.new_recovery_key_action, self.backup_action):
             action.setEnabled(True)
         self.toolbar.setVisible(True)
         self.set_idle_minutes(idle_minutes)
