@@ -25,6 +25,7 @@ from peersupport.ui.idle import IdleWatcher, SleepDetector
 from peersupport.ui.main_window import MainWindow
 from peersupport.ui.reminders import ReminderService
 from peersupport.ui.single_instance import SingleInstance
+from peersupport.ui.storage_messages import storage_error_message
 from peersupport.ui.tasks import run_task, wait_for_tasks
 from peersupport.ui.tray import CloseGuard, TrayPresenter
 
@@ -105,21 +106,6 @@ def unlock_error_message(exc: BaseException) -> str:
             reason=exc.strerror or "input/output error")
     return _t("The vault could not be opened ({kind}).").format(
         kind=type(exc).__name__)
-
-
-def storage_error_message(exc: BaseException) -> str | None:
-    """A full disk or a read-only data folder in plain words; None for other errors."""
-    from peersupport.services import storage_errors
-
-    problem = storage_errors.storage_problem(exc)
-    if problem == storage_errors.FULL:
-        return _t("The disk is full: nothing was saved. Free some space and try again.")
-    if problem == storage_errors.READ_ONLY:
-        return _t("The data folder is read-only: nothing was saved. Check the folder's "
-                  "permissions, or that its disk is not mounted read-only.")
-    if problem == storage_errors.WRITE_FAILED:
-        return _t("The disk refused to write (it may be full or failing): nothing was saved.")
-    return None
 
 
 class AppController(QObject):

@@ -48,10 +48,12 @@ OPTIONAL = frozenset({"group", "incident_ref", "providers", "exceptions"})
 class CheckinDetailPane(QWidget):
     edit_requested = Signal(str)
     delete_requested = Signal(str)
+    hold_requested = Signal(str, bool)  # the check-in, and whether to place (True) or lift
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._id: str | None = None
+        self._own_hold = False  # held itself (not only through one of its officers)
         self.setMinimumWidth(280)
 
         self.placeholder = style.muted(self.tr("Select a check-in to see it here."), self)
@@ -67,6 +69,14 @@ class CheckinDetailPane(QWidget):
         self.hold_label.setWordWrap(True)
         self.hold_label.setAccessibleName(self.tr("Legal hold"))
         self.hold_label.setVisible(False)
+        self.hold_button = QPushButton(self.tr("Place legal &hold"), self)
+        self.hold_button.clicked.connect(self._hold)
+        self.hold_row = QWidget(self)
+        hold_layout = QHBoxLayout(self.hold_row)
+        hold_layout.setContentsMargins(0, 2, 0, 6)
+        hold_layout.setSpacing(10)
+        hold_layout.addWidget(self.hold_label, 1)
+        hold_layout.addWidget(self.hold_button, 0, Qt.AlignmentFlag.AlignTop)
 
         form_widget = self._form_widget = QWidget(self)
         self.form = QFormLayout(form_widget)
@@ -126,7 +136,7 @@ class CheckinDetailPane(QWidget):
         layout.addWidget(self.placeholder, 1)
         layout.addLayout(heading)
         layout.addWidget(self.status)
-        layout.addWidget(self.hold_label)
+        layout.addWidget(self.hold_row)
         layout.addLayout(self.body, 1)
         self.show_empty()
 
@@ -161,6 +171,7 @@ class CheckinDetailPane(QWidget):
         self.scroller.setVisible(False)
         self.notes_box.setVisible(False)
         self.edit_button.setEnabled(False)
+        self.hold_row.setVisible(False)  # whether it is held is not known here
 
     def show_detail(self, detail: CheckinDetail) -> None:
         c = detail.checkin
@@ -207,8 +218,34 @@ class CheckinDetailPane(QWidget):
         self.notes.setPlainText(c.notes or "")
         self.notes.setPlaceholderText(self.tr("No notes."))
         self._set_mode(content=True)
-        self.hold_label.setVisible(detail.held)
+        self.set_hold(detail.held, detail.held)
         self._fit_form()
+
+    def set_hold(self, held: bool, own: bool) -> None:
+        """Whether the check-in is under a legal hold, and whether the hold is its own (which
+        the button lifts) rather than only through one of its officers."""
+        self._own_hold = own
+        self.hold_label.setText(self.tr(
+            "Legal hold: this check-in cannot be deleted, and its notes do not expire, until "
+            "the hold is lifted.") if own or not held else self.tr(
+            "Legal hold (through one of its officers): this check-in cannot be deleted, and "
+            "its notes do not expire, until the officer's hold is lifted on the Officers "
+            "page."))
+        self.hold_label.setVisible(held)
+        self.hold_button.setText(
+            self.tr("Lift legal &hold…") if own else self.tr("Place legal &hold"))
+        self.hold_button.setAccessibleName(
+            self.hold_button.text().replace("&", "").replace("…", ""))
+        self.hold_button.setToolTip(self.tr(
+            "Allow deleting this check-in, and its notes to expire, again") if own else
+            self.tr("Keep this check-in from being deleted or expired (a legal hold)"))
+        self.hold_button.setEnabled(True)
+
+    def is_held(self) -> bool:
+        return not self.hold_label.isHidden()
+
+    def set_hold_busy(self, busy: bool) -> None:
+        self.hold_button.setEnabled(not busy)
 
     def clear(self) -> None:
         self.show_empty()
@@ -247,7 +284,7 @@ class CheckinDetailPane(QWidget):
         self.title.clear()
         self.status.clear()
         self.status.setVisible(False)
-        self.hold_label.setVisible(False)
+        self.set_hold(False, False)
         for value in self.values.values():
             value.clear()
         self.notes.clear()
@@ -262,10 +299,15 @@ class CheckinDetailPane(QWidget):
         self.scroller.verticalScrollBar().setValue(0)
         self.edit_button.setVisible(content)
         self.delete_button.setVisible(content)
+        self.hold_row.setVisible(content)
 
     def _edit(self) -> None:
         if self._id is not None:
             self.edit_requested.emit(self._id)
+
+    def _hold(self) -> None:
+        if self._id is not None:
+            self.hold_requested.emit(self._id, not self._own_hold)
 
     def _delete(self) -> None:
         if self._id is not None:

@@ -35,6 +35,7 @@ from peersupport.services.followups import PlanError
 from peersupport.ui.checkin_form_layout import CheckinFormLayout
 from peersupport.ui.checkin_form_state import FormState
 from peersupport.ui.checkin_form_widgets import NoticeDialog
+from peersupport.ui.storage_messages import storage_error_message
 
 log = logging.getLogger(__name__)
 
@@ -532,6 +533,10 @@ class CheckinForm(CheckinFormLayout):
             return
         except Exception as exc:
             log.warning("saving a check-in failed: %s", hygiene.describe_exception(exc))
+            storage = storage_error_message(exc)
+            if storage is not None:
+                self._fail(storage + " " + self.tr("What you typed is still here."))
+                return
             self._fail(self.tr(
                 "The check-in could not be saved ({kind}). Nothing was changed and what you "
                 "typed is still here. Try again; if it keeps happening, report the error "

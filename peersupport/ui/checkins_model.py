@@ -30,6 +30,7 @@ from peersupport.ui.task_scope import TaskScope
 
 if TYPE_CHECKING:
     from peersupport.services.checkins import CheckinService
+    from peersupport.store.legal_holds import LegalHolds
 
 PAGE_ROWS = 200
 
@@ -71,6 +72,7 @@ class CheckinTableModel(QAbstractTableModel):
         self._loading_all = False
         self._show_names = False
         self._selected: str | None = None
+        self._holds: LegalHolds | None = None  # as of the last full load
 
     # -- Qt model API ---------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
@@ -108,11 +110,16 @@ class CheckinTableModel(QAbstractTableModel):
         if role == self.SortRole:
             return self._sort_value(s, column)
         if role == Qt.ItemDataRole.ToolTipRole:
+            if column == self.DATE and self.is_held(s):
+                return self.tr("⚖ Held: under a legal hold")
             if column == self.OFFICER and not self._reveals(s):
                 return self.tr("Select the row, or turn on Show names, to see the name")
             if column in (self.INCIDENT, self.CONTACT):
                 return self._display(s, column)
             return None
+        if role == Qt.ItemDataRole.AccessibleTextRole and column == self.DATE \
+                and self.is_held(s):
+            return self.tr("{when}, under a legal hold").format(when=self._display(s, column))
         if role == Qt.ItemDataRole.AccessibleTextRole and column == self.OFFICER:
             return self._display(s, column) if self._reveals(s) else self.tr("Name hidden")
         return None
@@ -147,6 +154,7 @@ class CheckinTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._loaded, self._rows, self._row_of = [], [], {}
         self._aliases = {}
+        self._holds = None
         self._damaged = {}
         self._filter, self._officer_id, self._sort = NO_FILTER, None, self.NATURAL_SORT
         self._oldest, self._more, self._complete = None, False, False
@@ -191,6 +199,11 @@ class CheckinTableModel(QAbstractTableModel):
     def summary(self, row: int) -> CheckinSummary | None:
         return self._rows[row] if 0 <= row < len(self._rows) else None
 
+    def is_held(self, s: CheckinSummary) -> bool:
+        """Under a legal hold, itself or through one of its officers (as last loaded)."""
+        return self._holds is not None and self._holds.covers(
+            s.id, [s.officer_id, *s.group_officer_ids])
+
     def row_of(self, checkin_id: str) -> int | None:
         return self._row_of.get(checkin_id)
 
@@ -221,9 +234,10 @@ class CheckinTableModel(QAbstractTableModel):
         if first:
             self._scope.invalidate()
 
-        def work() -> tuple[dict[str, str] | None, Any]:
+        def work() -> tuple[dict[str, str] | None, Any, LegalHolds | None]:
             aliases = service.aliases() if first else None
-            return aliases, service.page_after(before, rows, flt)
+            holds = service.retention().holds() if first else None
+            return aliases, service.page_after(before, rows, flt), holds
 
         self._loading_all = False
         self._set_loading(True)
@@ -234,26 +248,27 @@ class CheckinTableModel(QAbstractTableModel):
         self._scope.invalidate()
         self._loading_all = True
         self._set_loading(True)
-        self._scope.run(
-            lambda: (service.aliases(), service.summaries(flt)), self._all_arrived, self._failed
-        )
+        def work() -> tuple[dict[str, str], Any, LegalHolds]:
+            return service.aliases(), service.summaries(flt), service.retention().holds()
+
+        self._scope.run(work, self._all_arrived, self._failed)
 
     def _page_arrived(self, result: Any, first: bool) -> None:
-        aliases, page = result
+        aliases, page, holds = result
         rows, damaged = page.rows, page.damaged
         self._oldest = page.next
         self._more = page.next is not None
         self._complete = not self._more
         if first:
-            self._replace(aliases, rows, damaged)
+            self._replace(aliases, rows, damaged, holds)
         else:
             self._append(rows, damaged)
         self._set_loading(False)
 
     def _all_arrived(self, result: Any) -> None:
-        aliases, (rows, damaged) = result
+        aliases, (rows, damaged), holds = result
         self._oldest, self._more, self._complete = None, False, True
-        self._replace(aliases, rows, damaged)
+        self._replace(aliases, rows, damaged, holds)
         self._set_loading(False)
 
     def _failed(self, exc: BaseException) -> None:
@@ -262,10 +277,12 @@ class CheckinTableModel(QAbstractTableModel):
             kind=type(exc).__name__))
 
     def _replace(
-        self, aliases: dict[str, str], rows: list[CheckinSummary], damaged: list[str]
+        self, aliases: dict[str, str], rows: list[CheckinSummary], damaged: list[str],
+        holds: LegalHolds | None = None,
     ) -> None:
         self.beginResetModel()
         self._aliases = aliases
+        self._holds = holds
         self._loaded = list(rows)
         self._rows = [s for s in rows if self._matches(s)]
         if self._sort != self.NATURAL_SORT:

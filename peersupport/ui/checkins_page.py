@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
@@ -40,6 +41,7 @@ from peersupport.ui.checkin_detail import CheckinDetailPane
 from peersupport.ui.checkins_filters import CheckinFilterBar
 from peersupport.ui.checkins_model import CheckinTableModel
 from peersupport.ui.presentation import UNKNOWN_OFFICER, format_when, plural
+from peersupport.ui.storage_messages import storage_error_message
 from peersupport.ui.task_scope import TaskScope
 
 if TYPE_CHECKING:
@@ -196,6 +198,7 @@ class CheckinsPage(QWidget):
         self.detail = CheckinDetailPane(self)
         self.detail.edit_requested.connect(self.edit_requested)
         self.detail.delete_requested.connect(self.delete_checkin)
+        self.detail.hold_requested.connect(self.set_hold)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.setChildrenCollapsible(False)
@@ -277,6 +280,45 @@ class CheckinsPage(QWidget):
         self.delete_question = dialog
         dialog.open()
 
+    def set_hold(self, checkin_id: str, on: bool) -> None:
+        """Place a legal hold on a check-in, or lift it after asking; then show the change."""
+        epoch = self._epoch
+        if not on:
+            answer = QMessageBox.question(
+                self, self.tr("Lift legal hold"),
+                self.tr("Lift the legal hold on this check-in?\n\nLifting the hold allows "
+                        "deletion and expiry again."),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel,
+            )
+            if answer != QMessageBox.StandardButton.Yes or epoch != self._epoch:
+                return
+        retention = self._service.retention()
+        self.error_banner.setVisible(False)
+        self.detail.set_hold_busy(True)
+        self._scope.run(
+            lambda: retention.hold_checkin(checkin_id, on),
+            lambda _: self._hold_changed(checkin_id),
+            self._hold_failed,
+        )
+
+    def _hold_changed(self, checkin_id: str) -> None:
+        self.detail.set_hold_busy(False)
+        self.model.reload()  # the list marks held rows
+        if self.detail.current_id() == checkin_id:
+            self._load_detail(checkin_id, force=True)
+        self.changed.emit()
+
+    def _hold_failed(self, exc: BaseException) -> None:
+        self.detail.set_hold_busy(False)
+        if isinstance(exc, RecordNotFoundError):
+            message = self.tr("That check-in no longer exists.")
+        else:
+            message = storage_error_message(exc) or self.tr(
+                "The legal hold could not be changed ({kind}). Nothing was changed.").format(
+                kind=type(exc).__name__)
+        self._show_error(message)
+
     def _question_closed(self, dialog: DeleteCheckinDialog) -> None:
         if self.delete_question is dialog:
             self.delete_question = None
@@ -295,6 +337,9 @@ class CheckinsPage(QWidget):
         if isinstance(exc, LegalHoldError):
             return self.tr("This check-in is under a legal hold: it cannot be deleted until "
                            "the hold is lifted. Nothing was changed.")
+        storage = storage_error_message(exc)
+        if storage is not None:
+            return storage
         return self.tr("The check-in could not be deleted ({kind}).").format(
             kind=type(exc).__name__)
 
@@ -367,14 +412,21 @@ class CheckinsPage(QWidget):
         self._detail_scope.invalidate()
         self.detail.show_loading(checkin_id)
         service = self._service
+        retention = service.retention()
+
+        def work() -> tuple[CheckinDetail, bool]:
+            detail = service.get(checkin_id)
+            return detail, detail.held and checkin_id in retention.holds().checkins
+
         self._detail_scope.run(
-            lambda: service.get(checkin_id), self._detail_arrived,
+            work, lambda result: self._detail_arrived(*result),
             lambda exc: self._detail_failed(checkin_id, exc),
         )
 
-    def _detail_arrived(self, detail: CheckinDetail) -> None:
+    def _detail_arrived(self, detail: CheckinDetail, own_hold: bool | None = None) -> None:
         self._detail = detail
         self.detail.show_detail(detail)
+        self.detail.set_hold(detail.held, detail.held if own_hold is None else own_hold)
 
     def _detail_failed(self, checkin_id: str, exc: BaseException) -> None:
         self._detail = None

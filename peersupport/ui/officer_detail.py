@@ -96,6 +96,10 @@ class OfficerDetail(QWidget):
         self.hold_state.setWordWrap(True)
         self.hold_state.setAccessibleName(self.tr("Legal hold"))
         self.hold_state.setVisible(False)
+        self.hold_button = QPushButton(self.tr("Place legal &hold"), self)
+        hold = QHBoxLayout()
+        hold.addWidget(self.hold_state, 1)
+        hold.addWidget(self.hold_button, 0, Qt.AlignmentFlag.AlignTop)
 
         self.timeline_title = style.heading(self.tr("Check-ins"), self, 1.0)
         self.timeline = QTreeWidget(self)
@@ -121,7 +125,7 @@ class OfficerDetail(QWidget):
         content.addLayout(heading)
         content.addLayout(form)
         content.addLayout(deceased)
-        content.addWidget(self.hold_state)
+        content.addLayout(hold)
         content.addSpacing(6)
         content.addWidget(self.timeline_title)
         content.addWidget(self.timeline, 1)
@@ -183,6 +187,14 @@ class OfficerDetail(QWidget):
     def set_held(self, held: bool) -> None:
         """Whether the officer is under a legal hold."""
         self.hold_state.setVisible(held)
+        self.hold_button.setText(
+            self.tr("Lift legal &hold…") if held else self.tr("Place legal &hold"))
+        self.hold_button.setAccessibleName(
+            self.hold_button.text().replace("&", "").replace("…", ""))
+        self.hold_button.setToolTip(self.tr(
+            "Allow deleting, forgetting, merging and expiry of this officer again") if held
+            else self.tr("Keep this officer and their check-ins from being deleted, "
+                         "forgotten, merged away or expired (a legal hold)"))
 
     def is_held(self) -> bool:
         return not self.hold_state.isHidden()
@@ -192,7 +204,7 @@ class OfficerDetail(QWidget):
 
     def set_busy(self, busy: bool) -> None:
         for button in (self.merge_button, self.forget_button, self.deceased_button,
-                       self.undo_deceased_button):
+                       self.undo_deceased_button, self.hold_button):
             button.setEnabled(not busy)
 
     def clear(self) -> None:

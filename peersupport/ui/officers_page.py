@@ -24,6 +24,7 @@ from peersupport.services.errors import LegalHoldError
 from peersupport.ui import style
 from peersupport.ui.officer_detail import IdRole, OfficerDetail
 from peersupport.ui.presentation import MASK, RoomyDelegate, plural
+from peersupport.ui.storage_messages import storage_error_message
 from peersupport.ui.task_scope import TaskScope
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ class OfficersPage(QWidget):
         self.detail.forget_button.clicked.connect(self.forget_selected)
         self.detail.deceased_button.clicked.connect(self.mark_deceased_selected)
         self.detail.undo_deceased_button.clicked.connect(self.undo_deceased_selected)
+        self.detail.hold_button.clicked.connect(self.toggle_hold_selected)
         self.dialog: QDialog | None = None  # the deceased dialog, while open
         self.detail.open_requested.connect(self.open_requested)
 
@@ -232,6 +234,30 @@ class OfficersPage(QWidget):
         self._scope.run(lambda: followups.clear_deceased(officer_id),
                         lambda _: self._deceased_cleared(officer_id), self._failed)
 
+    def toggle_hold_selected(self) -> None:
+        """Place a legal hold on the selected officer, or lift it after asking."""
+        officer_id = self.current_id()
+        if officer_id is None:
+            return
+        on = not self.detail.is_held()
+        if not on and not self._confirm(
+                self.tr("Lift legal hold"),
+                self.tr("Lift the legal hold on this officer?\n\nLifting the hold allows "
+                        "deletion and expiry again."), self._epoch):
+            return
+        retention = self._service.retention()
+        self._busy(True)
+        self._scope.run(lambda: retention.hold_officer(officer_id, on),
+                        lambda _: self._hold_changed(officer_id, on), self._failed)
+
+    def _hold_changed(self, officer_id: str, on: bool) -> None:
+        self._busy(False)
+        if self.current_id() == officer_id:
+            self.detail.set_held(on)
+        self.status.setText(self.tr("Legal hold placed.") if on else
+                            self.tr("Legal hold lifted."))
+        self.changed.emit()
+
     def _deceased_marked(self, officer_id: str, mode: str, changed: int) -> None:
         self._busy(False)
         if mode == "convert":
@@ -348,6 +374,8 @@ class OfficersPage(QWidget):
                 "This officer, or one of their check-ins, is under a legal hold: it cannot "
                 "be deleted, forgotten or merged away until the hold is lifted. Nothing was "
                 "changed."))
+        elif (storage := storage_error_message(exc)) is not None:
+            self.error.setText(storage)
         else:
             self.error.setText(self.tr("That did not work ({kind}). Nothing was changed.")
                                .format(kind=type(exc).__name__))
