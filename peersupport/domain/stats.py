@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from peersupport.domain import codes
 
@@ -156,24 +156,32 @@ class CountTable:
         return sum(self.row_total(c) for c in self.codes)
 
 
+V = TypeVar("V")
+
+
 @dataclass
-class PublishedTable:
-    """A table as it may leave the laptop or be shown: every value a count or SUPPRESSED."""
+class MarginTable(Generic[V]):
+    """Values of one dimension by period with their margins: ``cells[code][period]``, a total
+    per row and per column, and the grand total."""
 
     dimension: str
     periods: list[str]
     codes: list[str]
-    cells: dict[str, dict[str, Value]]
-    row_totals: dict[str, Value]
-    column_totals: dict[str, Value]
-    total: Value
+    cells: dict[str, dict[str, V]]
+    row_totals: dict[str, V]
+    column_totals: dict[str, V]
+    total: V
 
-    def values(self) -> Iterable[Value]:
+    def values(self) -> Iterable[V]:
         for c in self.codes:
             yield from self.cells[c].values()
             yield self.row_totals[c]
         yield from self.column_totals.values()
         yield self.total
+
+
+# A table as it may leave the laptop or be shown: every value a count or SUPPRESSED.
+PublishedTable = MarginTable[Value]
 
 
 def _lines(table: CountTable) -> list[list[tuple[str, str]]]:
@@ -505,24 +513,8 @@ class Aggregate:
         self._add(("", ""), table.total)
 
 
-@dataclass
-class ShownTable:
-    """An aggregate after suppression, as it may be displayed, charted or exported."""
-
-    dimension: str
-    periods: list[str]
-    codes: list[str]
-    cells: dict[str, dict[str, ShownValue]]
-    row_totals: dict[str, ShownValue]
-    column_totals: dict[str, ShownValue]
-    total: ShownValue
-
-    def values(self) -> Iterable[ShownValue]:
-        for c in self.codes:
-            yield from self.cells[c].values()
-            yield self.row_totals[c]
-        yield from self.column_totals.values()
-        yield self.total
+# An aggregate after suppression, as it may be displayed, charted or exported.
+ShownTable = MarginTable[ShownValue]
 
 
 def resuppress(agg: Aggregate, k: int = DEFAULT_K) -> ShownTable:

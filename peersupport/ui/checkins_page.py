@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTableView,
@@ -139,12 +138,7 @@ class CheckinsPage(QWidget):
         toggle.activated.connect(self.show_names.toggle)
         self.status = style.muted("", self)
         self.status.setWordWrap(False)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(90)
-        self.busy.setAccessibleName(self.tr("Loading"))
-        self.busy.setVisible(False)
+        self.busy = style.busy_bar(self.tr("Loading"), self)
         actions = QHBoxLayout()
         actions.addWidget(self.new_button)
         actions.addSpacing(12)

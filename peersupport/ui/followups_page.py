@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QMenu,
-    QProgressBar,
     QPushButton,
     QStackedWidget,
     QTreeView,
@@ -74,12 +73,7 @@ class FollowupsPage(QWidget):
         self.status = style.muted("", self)
         self.status.setWordWrap(False)
         self.status.setAccessibleName(self.tr("Follow-ups status"))
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(90)
-        self.busy.setAccessibleName(self.tr("Loading"))
-        self.busy.setVisible(False)
+        self.busy = style.busy_bar(self.tr("Loading"), self)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)

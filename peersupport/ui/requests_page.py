@@ -43,7 +43,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMenu,
     QMessageBox,
-    QProgressBar,
     QPushButton,
     QScrollArea,
     QSplitter,
@@ -425,12 +424,7 @@ class RequestsPage(QWidget):
         self.status = style.muted("", self)
         self.status.setWordWrap(False)
         self.status.setAccessibleName(self.tr("Requests status"))
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(90)
-        self.busy.setAccessibleName(self.tr("Loading"))
-        self.busy.setVisible(False)
+        self.busy = style.busy_bar(self.tr("Loading"), self)
         top = QHBoxLayout()
         top.addWidget(title)
         top.addStretch(1)

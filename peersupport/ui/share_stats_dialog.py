@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QPushButton,
     QTableWidget,
     QTabWidget,
@@ -145,12 +144,7 @@ class ShareStatisticsDialog(QDialog):
         # -- the preview ------------------------------------------------------------------------
         self.preview_heading = style.heading(self.tr("Preview"), self, 1.1)
         self.preview_heading.setWordWrap(False)
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(90)
-        self.busy.setAccessibleName(self.tr("Preparing the preview"))
-        self.busy.setVisible(False)
+        self.busy = style.busy_bar(self.tr("Preparing the preview"), self)
         self.legend = style.muted(self.tr(
             "{mark} suppressed: a count from 1 to {last}, or a cell hidden so that such a "
             "count cannot be worked out.").format(mark=SUPPRESSED_MARK, last=k - 1), self)

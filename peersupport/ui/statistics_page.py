@@ -51,7 +51,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QScrollArea,
@@ -504,12 +503,7 @@ class StatisticsPage(QWidget):
         self.status = style.muted("", self)
         self.status.setWordWrap(False)
         self.status.setAccessibleName(self.tr("Statistics status"))
-        self.busy = QProgressBar(self)
-        self.busy.setRange(0, 0)
-        self.busy.setTextVisible(False)
-        self.busy.setFixedWidth(90)
-        self.busy.setAccessibleName(self.tr("Loading"))
-        self.busy.setVisible(False)
+        self.busy = style.busy_bar(self.tr("Loading"), self)
         self.share_action = QAction(self.tr("&Share statistics…"), self)
         self.share_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.share_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QPalette
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QWidget
 
 ERROR_COLOUR = "#b3261e"
 OK_COLOUR = "#2e7d32"
@@ -57,3 +57,14 @@ def error_label(parent: QWidget | None = None) -> QLabel:
 
 def monospace() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+def busy_bar(accessible_name: str, parent: QWidget | None = None) -> QProgressBar:
+    """A small, hidden, endless progress bar for "loading" beside a page's heading."""
+    bar = QProgressBar(parent)
+    bar.setRange(0, 0)
+    bar.setTextVisible(False)
+    bar.setFixedWidth(90)
+    bar.setAccessibleName(accessible_name)
+    bar.setVisible(False)
+    return bar
